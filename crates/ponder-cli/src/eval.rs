@@ -1,0 +1,212 @@
+//! `ponder eval`: held-out problems through mistral.rs (the app's engine), graded by exact match.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use futures::StreamExt;
+use ponder_engine::{Engine, Event, GenerationRequest, ModelSource, Sampling};
+use ponder_train::export::replace_eval_section;
+use ponder_train::grade::is_correct;
+use ponder_train::tasks::{Generator, Lang, Problem, Split, TaskKind};
+use serde::Serialize;
+
+/// Options of `ponder eval`.
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// Model folder (defaults to the bundled ponder-tiny).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Held-out problems per setting (spread evenly over task kinds and both languages).
+    #[arg(long, default_value_t = 600)]
+    count: usize,
+    /// Seed for drawing the held-out problems.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Requests in flight at once (mistral.rs batches them).
+    #[arg(long, default_value_t = 24)]
+    concurrency: usize,
+    /// Rewrite the evaluation section of the model's README.md with the results.
+    #[arg(long)]
+    write_card: bool,
+    /// Only the greedy settings (faster).
+    #[arg(long)]
+    greedy_only: bool,
+}
+
+#[derive(Serialize)]
+struct Setting {
+    name: &'static str,
+    thinking: bool,
+    sampling: Sampling,
+}
+
+#[derive(Serialize)]
+struct SettingResult {
+    name: &'static str,
+    thinking: bool,
+    correct: usize,
+    total: usize,
+    per_kind: BTreeMap<&'static str, (usize, usize)>,
+    mean_generated_tokens: f64,
+    seconds: f64,
+}
+
+fn settings(greedy_only: bool) -> Vec<Setting> {
+    let recommended = |t: f64, p: f64| Sampling {
+        temperature: Some(t),
+        top_k: Some(20),
+        top_p: Some(p),
+        min_p: Some(0.0),
+        ..Sampling::default()
+    };
+    let mut s = vec![
+        Setting { name: "thinking, greedy", thinking: true, sampling: Sampling::greedy() },
+        Setting { name: "no thinking, greedy", thinking: false, sampling: Sampling::greedy() },
+    ];
+    if !greedy_only {
+        s.push(Setting {
+            name: "thinking, T=0.6 top-p 0.95 top-k 20",
+            thinking: true,
+            sampling: recommended(0.6, 0.95),
+        });
+        s.push(Setting {
+            name: "no thinking, T=0.7 top-p 0.8 top-k 20",
+            thinking: false,
+            sampling: recommended(0.7, 0.8),
+        });
+    }
+    s
+}
+
+/// Held-out problems, the same kinds in turn and alternating languages.
+pub fn held_out_problems(seed: u64, count: usize) -> Vec<Problem> {
+    let mut g = Generator::new(seed, Split::HeldOut);
+    (0..count)
+        .map(|i| {
+            let kind = TaskKind::GRADED[i % TaskKind::GRADED.len()];
+            let lang = if (i / TaskKind::GRADED.len()) % 2 == 0 { Lang::En } else { Lang::Zh };
+            g.problem(kind, lang)
+        })
+        .collect()
+}
+
+async fn answer(engine: &Engine, p: &Problem, s: &Setting) -> (String, usize) {
+    let req = GenerationRequest {
+        messages: vec![ponder_engine::ChatMessage::user(&p.question)],
+        thinking: s.thinking,
+        sampling: s.sampling.clone(),
+        max_tokens: 1024,
+    };
+    let mut rx = engine.generate(&req);
+    let (mut text, mut tokens) = (String::new(), 0);
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            Event::Answer(t) => text.push_str(&t),
+            Event::Usage(u) => tokens = u.thinking_tokens + u.answer_tokens,
+            _ => {}
+        }
+    }
+    (text, tokens)
+}
+
+/// Runs the evaluation and prints (and optionally records) the results.
+pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
+    let dir = args.model.unwrap_or_else(crate::default_model);
+    let engine = Engine::load(ModelSource::LocalDir(dir.clone()))
+        .await
+        .with_context(|| format!("loading {}", dir.display()))?;
+    let problems = held_out_problems(args.seed, args.count);
+    let mut results = Vec::new();
+    for s in settings(args.greedy_only) {
+        let begun = Instant::now();
+        let outputs: Vec<(usize, String, usize)> =
+            futures::stream::iter(problems.iter().enumerate())
+                .map(|(i, p)| {
+                    let (engine, s) = (&engine, &s);
+                    async move {
+                        let (text, tokens) = answer(engine, p, s).await;
+                        (i, text, tokens)
+                    }
+                })
+                .buffer_unordered(args.concurrency)
+                .collect()
+                .await;
+        let mut r = SettingResult {
+            name: s.name,
+            thinking: s.thinking,
+            correct: 0,
+            total: 0,
+            per_kind: BTreeMap::new(),
+            mean_generated_tokens: 0.0,
+            seconds: begun.elapsed().as_secs_f64(),
+        };
+        for (i, text, tokens) in &outputs {
+            let p = &problems[*i];
+            let ok = p.expected.is_some_and(|e| is_correct(text, e));
+            let e = r.per_kind.entry(p.kind.name()).or_insert((0, 0));
+            e.0 += usize::from(ok);
+            e.1 += 1;
+            r.correct += usize::from(ok);
+            r.total += 1;
+            r.mean_generated_tokens += *tokens as f64 / outputs.len() as f64;
+        }
+        eprintln!(
+            "{}: {}/{} ({:.1}%) in {:.0} s",
+            r.name,
+            r.correct,
+            r.total,
+            100.0 * r.correct as f64 / r.total as f64,
+            r.seconds
+        );
+        results.push(r);
+    }
+    let table = markdown(&results, args.count, args.seed);
+    println!("{table}");
+    if args.write_card {
+        let card_path = dir.join("README.md");
+        let card = std::fs::read_to_string(&card_path)
+            .with_context(|| format!("reading {}", card_path.display()))?;
+        let updated = replace_eval_section(&card, &table)
+            .context("the model card has no evaluation markers")?;
+        std::fs::write(&card_path, updated)?;
+        std::fs::write(dir.join("eval.json"), serde_json::to_string_pretty(&results)? + "\n")?;
+    }
+    Ok(())
+}
+
+fn pct(c: usize, t: usize) -> String {
+    if t == 0 {
+        "–".into()
+    } else {
+        format!("{:.1}%", 100.0 * c as f64 / t as f64)
+    }
+}
+
+fn markdown(results: &[SettingResult], count: usize, seed: u64) -> String {
+    let kinds: Vec<&str> = TaskKind::GRADED.iter().map(|k| k.name()).collect();
+    let mut out = format!(
+        "Exact-match accuracy on {count} held-out problems (never trained on; half English, half Chinese), \
+         generated through mistral.rs 0.8.1 on CPU. Reproduce: `cargo run -p ponder-cli -- eval --count {count} --seed {seed}`.\n\n"
+    );
+    out += &format!(
+        "| setting | all | {} | tokens generated |\n|---|---|{}---|\n",
+        kinds.join(" | "),
+        "---|".repeat(kinds.len())
+    );
+    for r in results {
+        let cells: Vec<String> = kinds
+            .iter()
+            .map(|k| r.per_kind.get(k).map_or("–".into(), |(c, t)| pct(*c, *t)))
+            .collect();
+        out += &format!(
+            "| {} | **{}** | {} | {:.0} |\n",
+            r.name,
+            pct(r.correct, r.total),
+            cells.join(" | "),
+            r.mean_generated_tokens
+        );
+    }
+    out
+}

@@ -1,0 +1,46 @@
+//! What a generation emits, in order: thinking, answer, usage, and one final `Finished`.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a generation ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// The model ended its answer.
+    Stop,
+    /// The token limit was reached.
+    Length,
+    /// The caller stopped it.
+    Cancelled,
+    /// The engine reported an error (the message says which).
+    Error(String),
+}
+
+/// Token counts and speed of one generation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Tokens in the rendered prompt.
+    pub prompt_tokens: usize,
+    /// Tokens generated inside the thinking block.
+    pub thinking_tokens: usize,
+    /// Tokens generated in the answer.
+    pub answer_tokens: usize,
+    /// Milliseconds from the request to the first generated text.
+    pub time_to_first_token_ms: f64,
+    /// Generated tokens per second after the first.
+    pub tokens_per_second: f64,
+}
+
+/// One event of a generation stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    /// More chain-of-thought text.
+    Thinking(String),
+    /// More answer text.
+    Answer(String),
+    /// Counts and timings, sent once just before `Finished`.
+    Usage(Usage),
+    /// The end; always the last event.
+    Finished(FinishReason),
+}

@@ -1,0 +1,80 @@
+//! What a caller asks for: the conversation so far and how to sample the reply.
+
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatRole {
+    /// Instructions.
+    System,
+    /// The person.
+    User,
+    /// The model (its answer; earlier thinking is never sent back).
+    Assistant,
+}
+
+/// One message of the conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Author.
+    pub role: ChatRole,
+    /// Text.
+    pub content: String,
+}
+
+impl ChatMessage {
+    /// A user message.
+    pub fn user(text: impl Into<String>) -> Self {
+        Self { role: ChatRole::User, content: text.into() }
+    }
+}
+
+/// Sampling settings. `None` means "the model's `generation_config.json` value".
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sampling {
+    /// Softmax temperature; `Some(0.0)` means greedy.
+    pub temperature: Option<f64>,
+    /// Keep the k most likely tokens.
+    pub top_k: Option<usize>,
+    /// Nucleus sampling mass.
+    pub top_p: Option<f64>,
+    /// Drop tokens below this fraction of the top probability.
+    pub min_p: Option<f64>,
+    /// Penalise tokens already present.
+    pub presence_penalty: Option<f32>,
+    /// Penalise repeated tokens multiplicatively.
+    pub repetition_penalty: Option<f32>,
+}
+
+impl Sampling {
+    /// Always the most likely token.
+    pub fn greedy() -> Self {
+        Self { temperature: Some(0.0), top_k: Some(1), ..Self::default() }
+    }
+}
+
+/// A generation request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GenerationRequest {
+    /// The conversation, ending with the user's latest message.
+    pub messages: Vec<ChatMessage>,
+    /// Whether the model thinks before answering (Qwen3's `enable_thinking`).
+    pub thinking: bool,
+    /// Sampling settings.
+    pub sampling: Sampling,
+    /// Most tokens to generate.
+    pub max_tokens: usize,
+}
+
+impl GenerationRequest {
+    /// A single question with thinking on and the model's own sampling defaults.
+    pub fn ask(question: impl Into<String>) -> Self {
+        Self {
+            messages: vec![ChatMessage::user(question)],
+            thinking: true,
+            sampling: Sampling::default(),
+            max_tokens: 1024,
+        }
+    }
+}

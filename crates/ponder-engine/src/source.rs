@@ -1,0 +1,117 @@
+//! Where a model comes from, and checks that turn a broken folder into an error naming the bad file.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::request::Sampling;
+use crate::EngineError;
+
+/// A model to load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelSource {
+    /// A folder in Hugging Face layout (`config.json`, `*.safetensors`, `tokenizer.json`, …).
+    LocalDir(PathBuf),
+}
+
+impl ModelSource {
+    /// The bundled ponder-tiny folder of this source tree.
+    pub fn bundled() -> Self {
+        ModelSource::LocalDir(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/ponder-tiny"),
+        )
+    }
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, EngineError> {
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => EngineError::MissingFile(path.to_path_buf()),
+        _ => EngineError::CorruptFile { path: path.to_path_buf(), reason: e.to_string() },
+    })?;
+    serde_json::from_str(&text).map_err(|e| EngineError::CorruptFile {
+        path: path.to_path_buf(),
+        reason: format!("not valid JSON: {e}"),
+    })
+}
+
+/// Checks a safetensors file's header: 8-byte length, then that much JSON, within the file.
+fn check_safetensors(path: &Path) -> Result<(), EngineError> {
+    let corrupt = |reason: String| EngineError::CorruptFile { path: path.to_path_buf(), reason };
+    let mut f =
+        std::fs::File::open(path).map_err(|_| EngineError::MissingFile(path.to_path_buf()))?;
+    let size = f.metadata().map_err(|e| corrupt(e.to_string()))?.len();
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).map_err(|_| corrupt("shorter than a safetensors header".into()))?;
+    let header_len = u64::from_le_bytes(len);
+    if header_len == 0 || header_len > size.saturating_sub(8) || header_len > 100_000_000 {
+        return Err(corrupt("not a safetensors file (bad header length)".into()));
+    }
+    let mut header = vec![0u8; header_len as usize];
+    f.read_exact(&mut header).map_err(|e| corrupt(e.to_string()))?;
+    let header: serde_json::Value = serde_json::from_slice(&header)
+        .map_err(|e| corrupt(format!("safetensors header is not JSON: {e}")))?;
+    let data_len = size - 8 - header_len;
+    let needed = header
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, t)| t.get("data_offsets")?.get(1)?.as_u64())
+        .max()
+        .unwrap_or(0);
+    if needed > data_len {
+        return Err(corrupt(format!(
+            "truncated: tensors need {needed} bytes, file has {data_len}"
+        )));
+    }
+    Ok(())
+}
+
+/// Verifies that `dir` holds a loadable model, naming the first missing or corrupt file.
+pub fn validate_model_dir(dir: &Path) -> Result<(), EngineError> {
+    if !dir.is_dir() {
+        return Err(EngineError::MissingFile(dir.to_path_buf()));
+    }
+    let config = read_json(&dir.join("config.json"))?;
+    if config.get("architectures").is_none() && config.get("model_type").is_none() {
+        return Err(EngineError::CorruptFile {
+            path: dir.join("config.json"),
+            reason: "names no architecture (expected `architectures` or `model_type`)".into(),
+        });
+    }
+    read_json(&dir.join("tokenizer.json"))?;
+    let tc = dir.join("tokenizer_config.json");
+    if tc.exists() {
+        read_json(&tc)?;
+    }
+    let mut weights: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| EngineError::CorruptFile { path: dir.to_path_buf(), reason: e.to_string() })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "safetensors"))
+        .collect();
+    weights.sort();
+    if weights.is_empty() {
+        return Err(EngineError::MissingFile(dir.join("model.safetensors")));
+    }
+    weights.iter().try_for_each(|w| check_safetensors(w))
+}
+
+/// Sampling defaults from the folder's `generation_config.json` (Qwen publishes its recommended values
+/// there); empty when the file is absent.
+pub(crate) fn generation_defaults(dir: &Path) -> Result<Sampling, EngineError> {
+    let path = dir.join("generation_config.json");
+    if !path.exists() {
+        return Ok(Sampling::default());
+    }
+    let g = read_json(&path)?;
+    let greedy = g.get("do_sample").and_then(|v| v.as_bool()) == Some(false);
+    if greedy {
+        return Ok(Sampling::greedy());
+    }
+    Ok(Sampling {
+        temperature: g.get("temperature").and_then(|v| v.as_f64()),
+        top_k: g.get("top_k").and_then(|v| v.as_u64()).map(|k| k as usize),
+        top_p: g.get("top_p").and_then(|v| v.as_f64()),
+        min_p: g.get("min_p").and_then(|v| v.as_f64()),
+        presence_penalty: None,
+        repetition_penalty: g.get("repetition_penalty").and_then(|v| v.as_f64()).map(|v| v as f32),
+    })
+}

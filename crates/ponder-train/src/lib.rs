@@ -1,0 +1,63 @@
+//! Builds **ponder-tiny**, the small Qwen3 model bundled with Ponder, entirely in Rust.
+//!
+//! The pipeline: [`tasks`] generates arithmetic problems with digit-by-digit thinking (English and
+//! Chinese, seeded, with a disjoint held-out split); [`tokenizer`] trains a byte-level BPE with Qwen's
+//! conventions; [`model`] is a Qwen3 decoder on candle with Hugging Face tensor names; [`train`] runs AdamW
+//! on assistant tokens only; [`export`] writes a Hugging Face folder that mistral.rs loads as it is.
+//! [`grade`] checks answers, shared with the evaluation that runs through mistral.rs.
+//!
+//! This crate never runs inference for the app and never names mistral.rs: serving is `ponder-engine`'s job.
+
+pub mod chat;
+pub mod data;
+pub mod export;
+pub mod grade;
+pub mod model;
+pub mod ops;
+pub mod optim;
+pub mod tasks;
+pub mod tokenizer;
+pub mod train;
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while building the model.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A tensor operation failed (shape mismatch, bad dtype, …).
+    #[error("tensor error: {0}")]
+    Tensor(#[from] candle_core::Error),
+    /// Training or using the tokenizer failed.
+    #[error("tokenizer error: {0}")]
+    Tokenizer(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A file exists but its contents are not what we wrote.
+    #[error("{path}: {message}")]
+    Corrupt {
+        /// The file involved.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The settings cannot work (e.g. an example longer than the context).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl TrainError {
+    pub(crate) fn tokenizer(e: impl std::fmt::Display) -> Self {
+        TrainError::Tokenizer(e.to_string())
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| TrainError::Io { path, source }
+    }
+}

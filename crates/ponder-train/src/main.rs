@@ -1,0 +1,110 @@
+//! `ponder-train`: rebuilds the bundled ponder-tiny model, or prints sample problems.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use ponder_train::tasks::{Generator, Split};
+use ponder_train::train::{self, RunDir, TrainConfig};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(name = "ponder-train", about = "Train Ponder's bundled Qwen3 model from scratch on CPU")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate data, train the tokenizer and the model, and write a Hugging Face folder.
+    Build {
+        /// Where the finished model goes.
+        #[arg(long, default_value = "models/ponder-tiny")]
+        out: PathBuf,
+        /// Where the tokenizer and checkpoints are kept while training.
+        #[arg(long, default_value = "target/ponder-train-run")]
+        run_dir: PathBuf,
+        /// Start over instead of resuming from the last checkpoint in --run-dir.
+        #[arg(long)]
+        fresh: bool,
+        /// A seconds-long toy configuration (for trying the pipeline).
+        #[arg(long)]
+        tiny: bool,
+        /// Override the number of training examples.
+        #[arg(long)]
+        examples: Option<usize>,
+    },
+    /// Write the latest checkpoint of a run as a model folder (to evaluate a run before it ends).
+    Snapshot {
+        /// The run's tokenizer and checkpoints.
+        #[arg(long, default_value = "target/ponder-train-run")]
+        run_dir: PathBuf,
+        /// Where to write the folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The run used the toy configuration.
+        #[arg(long)]
+        tiny: bool,
+    },
+    /// Print generated problems as JSON lines.
+    Sample {
+        /// How many.
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+        /// Draw from the held-out split instead of training.
+        #[arg(long)]
+        held_out: bool,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// mimalloc reads its options from the environment once, at start-up. Returning freed memory to the OS
+/// ("purging") made the kernel zero fresh pages for every activation buffer: a quarter of all training
+/// time. So the process restarts itself once with purging off.
+fn reexec_without_purging() -> anyhow::Result<Option<i32>> {
+    const KEY: &str = "MIMALLOC_PURGE_DELAY";
+    if std::env::var_os(KEY).is_some() {
+        return Ok(None);
+    }
+    let status = std::process::Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .env(KEY, "-1")
+        .status()?;
+    Ok(Some(status.code().unwrap_or(1)))
+}
+
+fn main() -> anyhow::Result<()> {
+    if let Some(code) = reexec_without_purging()? {
+        std::process::exit(code);
+    }
+    match Cli::parse().command {
+        Command::Build { out, run_dir, fresh, tiny, examples } => {
+            let mut cfg = if tiny { TrainConfig::tiny() } else { TrainConfig::full() };
+            if let Some(n) = examples {
+                cfg.examples = n;
+            }
+            let run = RunDir::new(&run_dir)?;
+            let report = train::run(&cfg, &run, &out, !fresh, false)
+                .with_context(|| format!("training into {}", out.display()))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Command::Snapshot { run_dir, out, tiny } => {
+            let cfg = if tiny { TrainConfig::tiny() } else { TrainConfig::full() };
+            let step = train::snapshot(&cfg, &RunDir::new(&run_dir)?, &out)?;
+            println!("wrote step {step} to {}", out.display());
+        }
+        Command::Sample { count, held_out, seed } => {
+            let split = if held_out { Split::HeldOut } else { Split::Train };
+            let mut g = Generator::new(seed, split);
+            for _ in 0..count {
+                println!("{}", serde_json::to_string(&g.mixed())?);
+            }
+        }
+    }
+    Ok(())
+}

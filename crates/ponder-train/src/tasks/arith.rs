@@ -1,0 +1,283 @@
+//! Digit-by-digit working for each operation, in English and Chinese.
+//!
+//! Why this shape: every step re-writes the digits that are still to be used, so the digit a step needs
+//! is always the last one of the line above, and the partial result ("So far") is copied forward with one
+//! new digit in front. A model of a few million parameters learns local copying far more reliably than
+//! "find the third digit from the right of the first number".
+
+use super::Lang;
+
+/// The written working for one operation and its result.
+pub struct Working {
+    /// Lines of reasoning, one step each.
+    pub lines: Vec<String>,
+    /// The exact result.
+    pub result: i64,
+}
+
+fn digits(n: i64) -> Vec<u8> {
+    n.to_string().bytes().map(|b| b - b'0').collect()
+}
+
+fn rest(ds: &[u8]) -> String {
+    if ds.is_empty() {
+        "0".to_string()
+    } else {
+        ds.iter().map(|d| char::from(b'0' + d)).collect()
+    }
+}
+
+fn strip_leading_zeros(lang: Lang, acc: &str, lines: &mut Vec<String>) -> i64 {
+    let trimmed = acc.trim_start_matches('0');
+    let trimmed = if trimmed.is_empty() { "0" } else { trimmed };
+    if trimmed != acc {
+        lines.push(match lang {
+            Lang::En => format!("Drop leading zeros: {trimmed}."),
+            Lang::Zh => format!("去掉前导零：{trimmed}。"),
+        });
+    }
+    trimmed.parse().expect("digits only")
+}
+
+/// `a + b`, column by column from the right.
+pub fn add(lang: Lang, a: i64, b: i64) -> Working {
+    let (mut da, mut db) = (digits(a), digits(b));
+    let mut lines = vec![match lang {
+        Lang::En => format!("Add {a} and {b} digit by digit, from the right."),
+        Lang::Zh => format!("从个位开始，逐位相加 {a} 和 {b}。"),
+    }];
+    let (mut carry, mut acc) = (0u8, String::new());
+    while !da.is_empty() || !db.is_empty() {
+        let (ra, rb) = (rest(&da), rest(&db));
+        let x = da.pop().unwrap_or(0);
+        let y = db.pop().unwrap_or(0);
+        let s = x + y + carry;
+        let (w, k) = (s % 10, s / 10);
+        acc.insert(0, char::from(b'0' + w));
+        lines.push(match lang {
+            Lang::En => format!(
+                "{ra} + {rb}, carry {carry}: {x} + {y} + {carry} = {s}, write {w}, carry {k}. So far: {acc}."
+            ),
+            Lang::Zh => format!(
+                "{ra} + {rb}，进位 {carry}：{x} + {y} + {carry} = {s}，写 {w}，进位 {k}。目前：{acc}。"
+            ),
+        });
+        carry = k;
+    }
+    if carry > 0 {
+        acc.insert(0, '1');
+        lines.push(match lang {
+            Lang::En => format!("Last carry 1. So far: {acc}."),
+            Lang::Zh => format!("最后进位 1。目前：{acc}。"),
+        });
+    }
+    Working { lines, result: acc.parse().expect("digits only") }
+}
+
+/// `a - b` for `a >= b`, column by column from the right with borrows.
+pub fn sub(lang: Lang, a: i64, b: i64) -> Working {
+    assert!(a >= b, "subtraction problems keep a >= b");
+    let (mut da, mut db) = (digits(a), digits(b));
+    let mut lines = vec![match lang {
+        Lang::En => format!("Subtract {b} from {a} digit by digit, from the right."),
+        Lang::Zh => format!("从个位开始，逐位计算 {a} 减 {b}。"),
+    }];
+    let (mut borrow, mut acc) = (0i8, String::new());
+    while !da.is_empty() {
+        let (ra, rb) = (rest(&da), rest(&db));
+        let x = da.pop().unwrap_or(0) as i8;
+        let y = db.pop().unwrap_or(0) as i8;
+        let plain = x - y - borrow;
+        let line = if plain >= 0 {
+            acc.insert(0, char::from(b'0' + plain as u8));
+            match lang {
+                Lang::En => format!(
+                    "{ra} - {rb}, borrow {borrow}: {x} - {y} - {borrow} = {plain}, write {plain}, borrow 0. So far: {acc}."
+                ),
+                Lang::Zh => format!(
+                    "{ra} - {rb}，借位 {borrow}：{x} - {y} - {borrow} = {plain}，写 {plain}，借位 0。目前：{acc}。"
+                ),
+            }
+        } else {
+            let r = plain + 10;
+            let big = x + 10;
+            acc.insert(0, char::from(b'0' + r as u8));
+            match lang {
+                Lang::En => format!(
+                    "{ra} - {rb}, borrow {borrow}: {x} is too small, so {big} - {y} - {borrow} = {r}, write {r}, borrow 1. So far: {acc}."
+                ),
+                Lang::Zh => format!(
+                    "{ra} - {rb}，借位 {borrow}：{x} 不够减，{big} - {y} - {borrow} = {r}，写 {r}，借位 1。目前：{acc}。"
+                ),
+            }
+        };
+        borrow = if plain >= 0 { 0 } else { 1 };
+        lines.push(line);
+    }
+    let result = strip_leading_zeros(lang, &acc, &mut lines);
+    Working { lines, result }
+}
+
+/// `a × d` for a single digit `d`, from the right with carries.
+pub fn mul_digit(lang: Lang, a: i64, d: u8) -> Working {
+    let mut da = digits(a);
+    let mut lines = Vec::new();
+    let (mut carry, mut acc) = (0u8, String::new());
+    while !da.is_empty() {
+        let ra = rest(&da);
+        let x = da.pop().unwrap_or(0);
+        let p = x * d + carry;
+        let (w, k) = (p % 10, p / 10);
+        acc.insert(0, char::from(b'0' + w));
+        lines.push(match lang {
+            Lang::En => format!(
+                "{ra} × {d}, carry {carry}: {x} × {d} + {carry} = {p}, write {w}, carry {k}. So far: {acc}."
+            ),
+            Lang::Zh => format!(
+                "{ra} × {d}，进位 {carry}：{x} × {d} + {carry} = {p}，写 {w}，进位 {k}。目前：{acc}。"
+            ),
+        });
+        carry = k;
+    }
+    if carry > 0 {
+        acc.insert(0, char::from(b'0' + carry));
+        lines.push(match lang {
+            Lang::En => format!("Last carry {carry}. So far: {acc}."),
+            Lang::Zh => format!("最后进位 {carry}。目前：{acc}。"),
+        });
+    }
+    let result = strip_leading_zeros(lang, &acc, &mut lines);
+    Working { lines, result }
+}
+
+/// `a × b` where `b` has one digit.
+pub fn mul(lang: Lang, a: i64, b: i64) -> Working {
+    assert!((0..10).contains(&b), "mul takes a one-digit multiplier");
+    let mut w = mul_digit(lang, a, b as u8);
+    w.lines.insert(
+        0,
+        match lang {
+            Lang::En => format!("Multiply {a} by {b} digit by digit, from the right."),
+            Lang::Zh => format!("从个位开始，逐位计算 {a} 乘 {b}。"),
+        },
+    );
+    w
+}
+
+/// `a × b` where `b` has two digits: two partial products, then their sum.
+pub fn mul2(lang: Lang, a: i64, b: i64) -> Working {
+    assert!((10..100).contains(&b), "mul2 takes a two-digit multiplier");
+    let (tens, ones) = ((b / 10) as u8, (b % 10) as u8);
+    let mut lines = vec![match lang {
+        Lang::En => {
+            format!("Split {b} into {tens}0 + {ones}, multiply {a} by each part, then add.")
+        }
+        Lang::Zh => format!("把 {b} 拆成 {tens}0 + {ones}，{a} 分别乘两部分，再相加。"),
+    }];
+    let low = mul_digit(lang, a, ones);
+    lines.push(match lang {
+        Lang::En => format!("First {a} × {ones}:"),
+        Lang::Zh => format!("先算 {a} × {ones}："),
+    });
+    lines.extend(low.lines);
+    let high = mul_digit(lang, a, tens);
+    let shifted = high.result * 10;
+    lines.push(match lang {
+        Lang::En => format!("So {a} × {ones} = {}. Next {a} × {tens}:", low.result),
+        Lang::Zh => format!("所以 {a} × {ones} = {}。再算 {a} × {tens}：", low.result),
+    });
+    lines.extend(high.lines);
+    lines.push(match lang {
+        Lang::En => format!("So {a} × {tens} = {}, and {a} × {tens}0 = {shifted}.", high.result),
+        Lang::Zh => format!("所以 {a} × {tens} = {}，{a} × {tens}0 = {shifted}。", high.result),
+    });
+    let sum = add(lang, low.result, shifted);
+    lines.extend(sum.lines);
+    Working { lines, result: sum.result }
+}
+
+/// Which of `a` and `b` is larger (they differ): digit counts first, then digits from the left.
+pub fn compare(lang: Lang, a: i64, b: i64) -> Working {
+    assert_ne!(a, b, "comparison problems use different numbers");
+    let (da, db) = (digits(a), digits(b));
+    let mut lines = vec![match lang {
+        Lang::En => format!(
+            "Compare {a} and {b}. {a} has {} digits and {b} has {} digits.",
+            da.len(),
+            db.len()
+        ),
+        Lang::Zh => format!("比较 {a} 和 {b}。{a} 有 {} 位，{b} 有 {} 位。", da.len(), db.len()),
+    }];
+    let larger = a.max(b);
+    if da.len() != db.len() {
+        lines.push(match lang {
+            Lang::En => format!("{larger} has more digits, so {larger} is larger."),
+            Lang::Zh => format!("{larger} 的位数更多，所以 {larger} 更大。"),
+        });
+    } else {
+        lines.push(match lang {
+            Lang::En => "Same number of digits, so compare from the left.".to_string(),
+            Lang::Zh => "位数相同，从最高位开始比较。".to_string(),
+        });
+        for (x, y) in da.iter().zip(&db) {
+            if x == y {
+                lines.push(match lang {
+                    Lang::En => format!("{x} = {y}, next digit."),
+                    Lang::Zh => format!("{x} = {y}，看下一位。"),
+                });
+                continue;
+            }
+            let sign = if x > y { '>' } else { '<' };
+            lines.push(match lang {
+                Lang::En => format!("{x} {sign} {y}, so {larger} is larger."),
+                Lang::Zh => format!("{x} {sign} {y}，所以 {larger} 更大。"),
+            });
+            break;
+        }
+    }
+    Working { lines, result: larger }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_exact_over_a_sweep() {
+        for lang in [Lang::En, Lang::Zh] {
+            for a in (0..10_000).step_by(37) {
+                for b in [0, 1, 9, 10, 99, 458, 999, 1000, 9999] {
+                    assert_eq!(add(lang, a, b).result, a + b, "{a}+{b}");
+                    if a >= b {
+                        assert_eq!(sub(lang, a, b).result, a - b, "{a}-{b}");
+                    }
+                    if b < 10 {
+                        assert_eq!(mul(lang, a, b).result, a * b, "{a}*{b}");
+                    }
+                    if (10..100).contains(&b) {
+                        assert_eq!(mul2(lang, a, b).result, a * b, "{a}*{b}");
+                    }
+                    if a != b {
+                        assert_eq!(compare(lang, a, b).result, a.max(b));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn addition_writes_carries_and_shrinking_operands() {
+        let w = add(Lang::En, 347, 589);
+        assert_eq!(w.result, 936);
+        assert_eq!(w.lines[1], "347 + 589, carry 0: 7 + 9 + 0 = 16, write 6, carry 1. So far: 6.");
+        assert_eq!(w.lines[2], "34 + 58, carry 1: 4 + 8 + 1 = 13, write 3, carry 1. So far: 36.");
+    }
+
+    #[test]
+    fn subtraction_borrows_and_drops_leading_zeros() {
+        let w = sub(Lang::Zh, 1003, 998);
+        assert_eq!(w.result, 5);
+        assert!(w.lines.iter().any(|l| l.contains("不够减")));
+        assert_eq!(w.lines.last().unwrap(), "去掉前导零：5。");
+    }
+}

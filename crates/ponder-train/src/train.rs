@@ -1,0 +1,401 @@
+//! The training run: data, tokenizer, model, AdamW loop with checkpoints, held-out loss, export.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{Device, Tensor, D};
+use candle_nn::VarMap;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use tokenizers::Tokenizer;
+
+use crate::data::{self, Encoded, Mix};
+use crate::model::{Qwen3, Qwen3Config};
+use crate::optim::{learning_rate, AdamW, AdamWConfig};
+use crate::tasks::Split;
+use crate::{export, tokenizer, TrainError};
+
+/// Everything that determines a training run; the same settings give the same model.
+#[derive(Clone, Debug)]
+pub struct TrainConfig {
+    /// Architecture (its `vocab_size` is replaced by the trained tokenizer's size).
+    pub model: Qwen3Config,
+    /// BPE vocabulary before added tokens.
+    pub bpe_vocab: usize,
+    /// Training examples (one pass; every example is a fresh problem).
+    pub examples: usize,
+    /// Held-out examples for the final teacher-forced loss.
+    pub eval_examples: usize,
+    /// Padded tokens per batch.
+    pub batch_tokens: usize,
+    /// Peak learning rate.
+    pub peak_lr: f64,
+    /// Warm-up steps.
+    pub warmup_steps: usize,
+    /// Final learning rate as a fraction of the peak.
+    pub min_lr_ratio: f64,
+    /// Optimizer settings.
+    pub adam: AdamWConfig,
+    /// Seed for data, batching and initialisation.
+    pub seed: u64,
+    /// Thinking on/off and multi-turn mix.
+    pub mix: Mix,
+    /// Save a checkpoint every this many steps.
+    pub checkpoint_every: usize,
+}
+
+impl TrainConfig {
+    /// The bundled model: about 2 M parameters, sized to train in under an hour on two CPU cores.
+    pub fn full() -> Self {
+        Self {
+            model: Qwen3Config {
+                vocab_size: 0,
+                hidden_size: 192,
+                intermediate_size: 576,
+                num_hidden_layers: 4,
+                num_attention_heads: 4,
+                num_key_value_heads: 2,
+                head_dim: 48,
+                rms_norm_eps: 1e-6,
+                rope_theta: 10_000.0,
+                max_position_embeddings: 2048,
+            },
+            bpe_vocab: 1024,
+            examples: 24_000,
+            eval_examples: 256,
+            batch_tokens: 6144,
+            peak_lr: 2e-3,
+            warmup_steps: 60,
+            min_lr_ratio: 0.05,
+            adam: AdamWConfig {
+                beta1: 0.9,
+                beta2: 0.98,
+                eps: 1e-8,
+                weight_decay: 0.05,
+                clip_norm: 1.0,
+            },
+            seed: 20_261_129,
+            mix: Mix { thinking: 0.7, history: 0.05 },
+            checkpoint_every: 50,
+        }
+    }
+
+    /// A seconds-long run for tests: same pipeline, toy sizes.
+    pub fn tiny() -> Self {
+        let mut c = Self::full();
+        c.model.hidden_size = 32;
+        c.model.intermediate_size = 64;
+        c.model.num_hidden_layers = 2;
+        c.model.head_dim = 8;
+        c.model.max_position_embeddings = 1024;
+        c.bpe_vocab = 300;
+        c.examples = 96;
+        c.eval_examples = 8;
+        c.batch_tokens = 4096;
+        c.peak_lr = 1e-2;
+        c.warmup_steps = 2;
+        c.checkpoint_every = 4;
+        c
+    }
+}
+
+/// What a run measured.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrainReport {
+    /// Optimizer steps taken in total (including before a resume).
+    pub steps: usize,
+    /// Mean loss over the first steps of this process.
+    pub first_loss: f32,
+    /// Mean loss over the last steps.
+    pub last_loss: f32,
+    /// Teacher-forced loss on held-out examples.
+    pub held_out_loss: f32,
+    /// Trained (completion) tokens per second, this process.
+    pub tokens_per_second: f64,
+    /// Wall time of this process's steps.
+    pub seconds: f64,
+    /// Model parameters.
+    pub parameters: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CheckpointMeta {
+    step: usize,
+    seed: u64,
+    examples: usize,
+}
+
+/// Where a run keeps its tokenizer and checkpoints.
+pub struct RunDir(PathBuf);
+
+impl RunDir {
+    /// Uses (and creates) `path`.
+    pub fn new(path: &Path) -> Result<Self, TrainError> {
+        std::fs::create_dir_all(path).map_err(TrainError::io(path))?;
+        Ok(Self(path.to_path_buf()))
+    }
+    fn tokenizer(&self) -> PathBuf {
+        self.0.join("tokenizer.json")
+    }
+    fn weights(&self) -> PathBuf {
+        self.0.join("checkpoint.safetensors")
+    }
+    fn meta(&self) -> PathBuf {
+        self.0.join("checkpoint.json")
+    }
+}
+
+/// Runs the whole pipeline and writes the model folder to `out`; resumes from `run`'s checkpoint if `resume`.
+pub fn run(
+    cfg: &TrainConfig,
+    run: &RunDir,
+    out: &Path,
+    resume: bool,
+    quiet: bool,
+) -> Result<TrainReport, TrainError> {
+    let say = |m: String| {
+        if !quiet {
+            eprintln!("{m}");
+        }
+    };
+    let texts = data::text_examples(cfg.seed, Split::Train, cfg.examples, cfg.mix);
+    let tok = if resume && run.tokenizer().exists() {
+        Tokenizer::from_file(run.tokenizer()).map_err(TrainError::tokenizer)?
+    } else {
+        let corpus: Vec<String> =
+            texts.iter().take(6000).map(|(_, e)| format!("{}{}", e.prompt, e.completion)).collect();
+        let t = tokenizer::train(&corpus, cfg.bpe_vocab)?;
+        t.save(run.tokenizer(), false).map_err(TrainError::tokenizer)?;
+        t
+    };
+    let mut mcfg = cfg.model.clone();
+    mcfg.vocab_size = tok.get_vocab_size(true);
+    let encoded =
+        texts.iter().map(|(_, e)| data::encode(&tok, e)).collect::<Result<Vec<_>, _>>()?;
+    let longest = encoded.iter().map(|e| e.ids.len()).max().unwrap_or(0);
+    if longest > mcfg.max_position_embeddings || longest > cfg.batch_tokens {
+        return Err(TrainError::Config(format!(
+            "an example has {longest} tokens; raise the context or batch"
+        )));
+    }
+    let trained_tokens: usize =
+        encoded.iter().map(|e| e.trained.iter().filter(|t| **t).count()).sum();
+    let batches = data::batches(&encoded, cfg.batch_tokens, cfg.seed);
+    say(format!(
+        "{} examples, {} trained tokens (longest {longest}), {} steps, vocab {}, {} parameters",
+        encoded.len(),
+        trained_tokens,
+        batches.len(),
+        mcfg.vocab_size,
+        mcfg.parameter_count()
+    ));
+
+    let device = Device::Cpu;
+    let vars = VarMap::new();
+    let model = Qwen3::new(&mcfg, &vars, &device, cfg.seed)?;
+    let named: Vec<_> = vars
+        .data()
+        .lock()
+        .expect("not poisoned")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut opt = AdamW::new(named, cfg.adam)?;
+    let mut start = 0;
+    if resume && run.meta().exists() {
+        start = load_checkpoint(run, &vars, &mut opt, cfg)?;
+        say(format!("resumed at step {start}"));
+    }
+
+    let pad = tokenizer::token_id(&tok, "<|endoftext|>")?;
+    let log_lines = !quiet && !std::io::stderr().is_terminal();
+    let bar = if quiet || log_lines {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(batches.len() as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg} (eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_position(start as u64);
+    let begun = Instant::now();
+    let (mut losses, mut seen_tokens) = (Vec::new(), 0usize);
+    for (step, batch) in batches.iter().enumerate().skip(start) {
+        let lr =
+            learning_rate(step, batches.len(), cfg.warmup_steps, cfg.peak_lr, cfg.min_lr_ratio);
+        let loss = batch_loss(&model, &encoded, batch, pad, &device)?;
+        let grads = loss.backward()?;
+        let norm = opt.step(&grads, lr)?;
+        let l = loss.to_scalar::<f32>()?;
+        if !l.is_finite() {
+            return Err(TrainError::Config(format!(
+                "loss became {l} at step {step}; lower the learning rate"
+            )));
+        }
+        losses.push(l);
+        seen_tokens += batch
+            .members
+            .iter()
+            .map(|&m| encoded[m].trained.iter().filter(|t| **t).count())
+            .sum::<usize>();
+        let tps = seen_tokens as f64 / begun.elapsed().as_secs_f64();
+        let msg = format!("loss {l:.4} | {tps:.0} tok/s | lr {lr:.2e} | |g| {norm:.2}");
+        if log_lines && (step % 10 == 0 || step + 1 == batches.len()) {
+            // Not a terminal (CI, a log file): a plain line now and then instead of a redrawn bar.
+            eprintln!(
+                "step {}/{} {msg} | {:.0} s",
+                step + 1,
+                batches.len(),
+                begun.elapsed().as_secs_f64()
+            );
+        }
+        bar.set_message(msg);
+        bar.inc(1);
+        if (step + 1) % cfg.checkpoint_every == 0 {
+            save_checkpoint(run, &vars, &opt, cfg, step + 1)?;
+        }
+    }
+    bar.finish();
+    save_checkpoint(run, &vars, &opt, cfg, batches.len())?;
+    let seconds = begun.elapsed().as_secs_f64();
+
+    let held_out =
+        data::text_examples(cfg.seed ^ 0x5eed, Split::HeldOut, cfg.eval_examples, cfg.mix);
+    let held_enc =
+        held_out.iter().map(|(_, e)| data::encode(&tok, e)).collect::<Result<Vec<_>, _>>()?;
+    let held_out_loss = mean_loss(&model, &held_enc, cfg.batch_tokens, pad, &device)?;
+    let window = (losses.len() / 10).clamp(1, 20);
+    let avg =
+        |s: &[f32]| if s.is_empty() { f32::NAN } else { s.iter().sum::<f32>() / s.len() as f32 };
+    let report = TrainReport {
+        steps: batches.len(),
+        first_loss: avg(&losses[..window.min(losses.len())]),
+        last_loss: avg(&losses[losses.len().saturating_sub(window)..]),
+        held_out_loss,
+        tokens_per_second: seen_tokens as f64 / seconds.max(1e-9),
+        seconds,
+        parameters: mcfg.parameter_count(),
+    };
+    say(format!("held-out loss {held_out_loss:.4}; writing {}", out.display()));
+    export::write_model(out, &mcfg, &vars, &tok, &report)?;
+    Ok(report)
+}
+
+/// Writes the latest checkpoint in `run` as a model folder, to try a run before it ends.
+pub fn snapshot(cfg: &TrainConfig, run: &RunDir, out: &Path) -> Result<usize, TrainError> {
+    let tok = Tokenizer::from_file(run.tokenizer()).map_err(TrainError::tokenizer)?;
+    let mut mcfg = cfg.model.clone();
+    mcfg.vocab_size = tok.get_vocab_size(true);
+    let text = std::fs::read_to_string(run.meta()).map_err(TrainError::io(run.meta()))?;
+    let meta: CheckpointMeta = serde_json::from_str(&text)
+        .map_err(|e| TrainError::Corrupt { path: run.meta(), message: e.to_string() })?;
+    let tensors = candle_core::safetensors::load(run.weights(), &Device::Cpu)
+        .map_err(|e| TrainError::Corrupt { path: run.weights(), message: e.to_string() })?;
+    let vars = VarMap::new();
+    for (k, t) in tensors.into_iter().filter(|(k, _)| !k.starts_with("adam.")) {
+        vars.data().lock().expect("not poisoned").insert(k, candle_core::Var::from_tensor(&t)?);
+    }
+    Qwen3::new(&mcfg, &vars, &Device::Cpu, cfg.seed)?;
+    let report = TrainReport {
+        steps: meta.step,
+        first_loss: f32::NAN,
+        last_loss: f32::NAN,
+        held_out_loss: f32::NAN,
+        tokens_per_second: f64::NAN,
+        seconds: f64::NAN,
+        parameters: mcfg.parameter_count(),
+    };
+    export::write_model(out, &mcfg, &vars, &tok, &report)?;
+    Ok(meta.step)
+}
+
+fn batch_loss(
+    model: &Qwen3,
+    encoded: &[Encoded],
+    batch: &data::Batch,
+    pad: u32,
+    device: &Device,
+) -> Result<Tensor, TrainError> {
+    let (inputs, targets, mask) = data::tensors_for(encoded, batch, pad);
+    let shape = (batch.members.len(), batch.width - 1);
+    let inputs = Tensor::from_vec(inputs, shape, device)?;
+    let targets = Tensor::from_vec(targets, shape.0 * shape.1, device)?;
+    let mask = Tensor::from_vec(mask, shape.0 * shape.1, device)?;
+    let logits = model.forward(&inputs)?;
+    let (b, t, v) = logits.dims3()?;
+    let logp = candle_nn::ops::log_softmax(&logits.reshape((b * t, v))?, D::Minus1)?;
+    let picked = logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?;
+    let count = mask.sum_all()?.to_scalar::<f32>()?.max(1.0);
+    Ok(((picked * mask)?.sum_all()? * (-1.0 / f64::from(count)))?)
+}
+
+/// Token-weighted mean loss over `examples` (no gradients kept).
+fn mean_loss(
+    model: &Qwen3,
+    examples: &[Encoded],
+    batch_tokens: usize,
+    pad: u32,
+    device: &Device,
+) -> Result<f32, TrainError> {
+    let (mut total, mut count) = (0f64, 0f64);
+    for b in data::batches(examples, batch_tokens, 0) {
+        let n: usize = b
+            .members
+            .iter()
+            .map(|&m| examples[m].trained.iter().skip(1).filter(|t| **t).count())
+            .sum();
+        let l = batch_loss(model, examples, &b, pad, device)?.detach().to_scalar::<f32>()?;
+        total += f64::from(l) * n as f64;
+        count += n as f64;
+    }
+    Ok((total / count.max(1.0)) as f32)
+}
+
+fn save_checkpoint(
+    run: &RunDir,
+    vars: &VarMap,
+    opt: &AdamW,
+    cfg: &TrainConfig,
+    step: usize,
+) -> Result<(), TrainError> {
+    let mut all: HashMap<String, Tensor> = opt.state();
+    for (k, v) in vars.data().lock().expect("not poisoned").iter() {
+        all.insert(k.clone(), v.as_tensor().clone());
+    }
+    // Write then rename, so a kill mid-save never leaves a half-written checkpoint.
+    let tmp = run.weights().with_extension("safetensors.tmp");
+    candle_core::safetensors::save(&all, &tmp)?;
+    std::fs::rename(&tmp, run.weights()).map_err(TrainError::io(run.weights()))?;
+    let meta = CheckpointMeta { step, seed: cfg.seed, examples: cfg.examples };
+    let text = serde_json::to_string(&meta).expect("plain struct");
+    std::fs::write(run.meta(), text).map_err(TrainError::io(run.meta()))
+}
+
+fn load_checkpoint(
+    run: &RunDir,
+    vars: &VarMap,
+    opt: &mut AdamW,
+    cfg: &TrainConfig,
+) -> Result<usize, TrainError> {
+    let text = std::fs::read_to_string(run.meta()).map_err(TrainError::io(run.meta()))?;
+    let meta: CheckpointMeta = serde_json::from_str(&text)
+        .map_err(|e| TrainError::Corrupt { path: run.meta(), message: e.to_string() })?;
+    if meta.seed != cfg.seed || meta.examples != cfg.examples {
+        return Err(TrainError::Config("the checkpoint was made with other settings".into()));
+    }
+    let tensors = candle_core::safetensors::load(run.weights(), &Device::Cpu)
+        .map_err(|e| TrainError::Corrupt { path: run.weights(), message: e.to_string() })?;
+    for (k, v) in vars.data().lock().expect("not poisoned").iter() {
+        let t = tensors.get(k).ok_or_else(|| TrainError::Corrupt {
+            path: run.weights(),
+            message: format!("missing {k}"),
+        })?;
+        v.set(t)?;
+    }
+    opt.restore(&tensors, meta.step)?;
+    Ok(meta.step)
+}

@@ -86,7 +86,8 @@ pub fn held_out_problems(seed: u64, count: usize) -> Vec<Problem> {
     (0..count)
         .map(|i| {
             let kind = TaskKind::GRADED[i % TaskKind::GRADED.len()];
-            let lang = if (i / TaskKind::GRADED.len()) % 2 == 0 { Lang::En } else { Lang::Zh };
+            let lang =
+                if (i / TaskKind::GRADED.len()).is_multiple_of(2) { Lang::En } else { Lang::Zh };
             g.problem(kind, lang)
         })
         .collect()

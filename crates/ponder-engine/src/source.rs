@@ -115,3 +115,90 @@ pub(crate) fn generation_defaults(dir: &Path) -> Result<Sampling, EngineError> {
         repetition_penalty: g.get("repetition_penalty").and_then(|v| v.as_f64()).map(|v| v as f32),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in files {
+            std::fs::write(dir.path().join(name), body).unwrap();
+        }
+        dir
+    }
+
+    const CONFIG: &[u8] = br#"{"architectures": ["Qwen3ForCausalLM"]}"#;
+
+    fn safetensors(declared: u64, actual: usize) -> Vec<u8> {
+        let header =
+            format!(r#"{{"w":{{"dtype":"F32","shape":[2],"data_offsets":[0,{declared}]}}}}"#);
+        let mut out = (header.len() as u64).to_le_bytes().to_vec();
+        out.extend(header.as_bytes());
+        out.extend(vec![0u8; actual]);
+        out
+    }
+
+    #[test]
+    fn a_complete_folder_passes() {
+        let w = safetensors(8, 8);
+        let dir = folder(&[
+            ("config.json", CONFIG),
+            ("tokenizer.json", b"{}"),
+            ("model.safetensors", &w),
+        ]);
+        validate_model_dir(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn each_problem_names_its_file() {
+        let w = safetensors(8, 8);
+        type Files<'a> = Vec<(&'a str, &'a [u8])>;
+        let cases: Vec<(Files, &str)> = vec![
+            (vec![("tokenizer.json", b"{}"), ("model.safetensors", &w)], "config.json"),
+            (
+                vec![("config.json", b"{"), ("tokenizer.json", b"{}"), ("model.safetensors", &w)],
+                "config.json",
+            ),
+            (vec![("config.json", CONFIG), ("model.safetensors", &w)], "tokenizer.json"),
+            (vec![("config.json", CONFIG), ("tokenizer.json", b"{}")], "model.safetensors"),
+            (
+                vec![
+                    ("config.json", CONFIG),
+                    ("tokenizer.json", b"{}"),
+                    ("model.safetensors", b"abc"),
+                ],
+                "model.safetensors",
+            ),
+        ];
+        for (files, culprit) in cases {
+            let dir = folder(&files);
+            let err = validate_model_dir(dir.path()).unwrap_err().to_string();
+            assert!(err.contains(culprit), "{err} should name {culprit}");
+        }
+    }
+
+    #[test]
+    fn truncated_weights_are_caught() {
+        let w = safetensors(4096, 8);
+        let dir = folder(&[
+            ("config.json", CONFIG),
+            ("tokenizer.json", b"{}"),
+            ("model.safetensors", &w),
+        ]);
+        let err = validate_model_dir(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn generation_config_supplies_sampling_defaults() {
+        let dir = folder(&[(
+            "generation_config.json",
+            br#"{"do_sample": true, "temperature": 0.6, "top_k": 20, "top_p": 0.95}"#,
+        )]);
+        let s = generation_defaults(dir.path()).unwrap();
+        assert_eq!((s.temperature, s.top_k, s.top_p), (Some(0.6), Some(20), Some(0.95)));
+        let greedy = folder(&[("generation_config.json", br#"{"do_sample": false}"#)]);
+        assert_eq!(generation_defaults(greedy.path()).unwrap(), Sampling::greedy());
+    }
+}

@@ -23,6 +23,9 @@ pub struct AdamWConfig {
     pub weight_decay: f64,
     /// Largest global gradient norm before scaling down.
     pub clip_norm: f64,
+    /// Learning-rate multiplier for vectors (norm gains). The q/k RMSNorm gains set how sharp attention
+    /// can be; at the base rate they grow too slowly for precise digit copying within a short run.
+    pub vector_lr_scale: f64,
 }
 
 struct Slot {
@@ -145,8 +148,14 @@ mod tests {
     #[test]
     fn minimises_a_quadratic() {
         let x = Var::new(&[[3f32, -2.0]], &Device::Cpu).unwrap();
-        let cfg =
-            AdamWConfig { beta1: 0.9, beta2: 0.99, eps: 1e-8, weight_decay: 0.0, clip_norm: 10.0 };
+        let cfg = AdamWConfig {
+            beta1: 0.9,
+            beta2: 0.99,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            clip_norm: 10.0,
+            vector_lr_scale: 1.0,
+        };
         let mut opt = AdamW::new(vec![("x".into(), x.clone())], cfg).unwrap();
         for _ in 0..300 {
             let loss = x.as_tensor().sqr().unwrap().sum_all().unwrap();

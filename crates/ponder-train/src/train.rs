@@ -65,9 +65,10 @@ impl TrainConfig {
             bpe_vocab: 1024,
             examples: 24_000,
             eval_examples: 256,
-            batch_tokens: 6144,
-            peak_lr: 2e-3,
-            warmup_steps: 60,
+            // Small batches: at this data budget, more updates teach more than larger, smoother ones.
+            batch_tokens: 2048,
+            peak_lr: 2.5e-3,
+            warmup_steps: 100,
             min_lr_ratio: 0.05,
             adam: AdamWConfig {
                 beta1: 0.9,
@@ -75,10 +76,11 @@ impl TrainConfig {
                 eps: 1e-8,
                 weight_decay: 0.05,
                 clip_norm: 1.0,
+                vector_lr_scale: 4.0,
             },
             seed: 20_261_129,
             mix: Mix { thinking: 0.7, history: 0.05 },
-            checkpoint_every: 50,
+            checkpoint_every: 100,
         }
     }
 
@@ -244,7 +246,7 @@ pub fn run(
             .sum::<usize>();
         let tps = seen_tokens as f64 / begun.elapsed().as_secs_f64();
         let msg = format!("loss {l:.4} | {tps:.0} tok/s | lr {lr:.2e} | |g| {norm:.2}");
-        if log_lines && (step % 10 == 0 || step + 1 == batches.len()) {
+        if log_lines && (step.is_multiple_of(10) || step + 1 == batches.len()) {
             // Not a terminal (CI, a log file): a plain line now and then instead of a redrawn bar.
             eprintln!(
                 "step {}/{} {msg} | {:.0} s",
@@ -255,7 +257,7 @@ pub fn run(
         }
         bar.set_message(msg);
         bar.inc(1);
-        if (step + 1) % cfg.checkpoint_every == 0 {
+        if (step + 1).is_multiple_of(cfg.checkpoint_every) {
             save_checkpoint(run, &vars, &opt, cfg, step + 1)?;
         }
     }

@@ -91,7 +91,7 @@ fn fnv1a(text: &str) -> u64 {
 
 /// One problem in 32 (by operation and operands) is reserved for evaluation.
 pub fn is_held_out(op: &str, a: i64, b: i64) -> bool {
-    fnv1a(&format!("{op}:{a}:{b}")) % 32 == 0
+    fnv1a(&format!("{op}:{a}:{b}")).is_multiple_of(32)
 }
 
 /// Which split to draw from.

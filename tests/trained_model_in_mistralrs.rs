@@ -48,3 +48,37 @@ async fn toy_training_lowers_loss_and_mistralrs_agrees_on_logits() {
     let (_, _, finish) = texts(&events);
     assert!(finish.is_some(), "no Finished event: {events:?}");
 }
+
+#[test]
+fn an_interrupted_run_resumes_to_the_same_model() {
+    let work = tempfile::tempdir().unwrap();
+    let straight = work.path().join("straight");
+    run(
+        &TrainConfig::tiny(),
+        &RunDir::new(&work.path().join("a")).unwrap(),
+        &straight,
+        false,
+        true,
+    )
+    .unwrap();
+
+    let resumed = work.path().join("resumed");
+    let run_b = RunDir::new(&work.path().join("b")).unwrap();
+    let interrupted = TrainConfig { stop_after: Some(3), ..TrainConfig::tiny() };
+    let err = run(&interrupted, &run_b, &resumed, false, true).unwrap_err();
+    assert!(matches!(err, ponder_train::TrainError::Interrupted { step: 3 }), "{err}");
+    assert!(!resumed.exists(), "nothing is exported from an interrupted run");
+    let report = run(&TrainConfig::tiny(), &run_b, &resumed, true, true).unwrap();
+    assert!(report.steps > 3, "{report:?}");
+
+    let load = |dir: &std::path::Path| {
+        candle_core::safetensors::load(dir.join("model.safetensors"), &Device::Cpu).unwrap()
+    };
+    let (a, b) = (load(&straight), load(&resumed));
+    assert_eq!(a.len(), b.len());
+    for (name, ta) in &a {
+        let diff =
+            (ta - &b[name]).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(diff < 1e-5, "{name} differs by {diff} after resuming");
+    }
+}

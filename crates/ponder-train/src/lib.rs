@@ -46,6 +46,12 @@ pub enum TrainError {
         /// What is wrong with it.
         message: String,
     },
+    /// The run stopped early on request (`stop_after`), leaving a checkpoint to resume from.
+    #[error("stopped after step {step}; run again to resume")]
+    Interrupted {
+        /// Steps completed.
+        step: usize,
+    },
     /// The settings cannot work (e.g. an example longer than the context).
     #[error("invalid configuration: {0}")]
     Config(String),

@@ -44,6 +44,8 @@ pub struct TrainConfig {
     pub mix: Mix,
     /// Save a checkpoint every this many steps.
     pub checkpoint_every: usize,
+    /// Stop (with a checkpoint, without exporting) after this many steps: simulates an interrupted run.
+    pub stop_after: Option<usize>,
 }
 
 impl TrainConfig {
@@ -81,6 +83,7 @@ impl TrainConfig {
             seed: 20_261_129,
             mix: Mix { thinking: 0.7, history: 0.05 },
             checkpoint_every: 100,
+            stop_after: None,
         }
     }
 
@@ -227,6 +230,10 @@ pub fn run(
     let begun = Instant::now();
     let (mut losses, mut seen_tokens) = (Vec::new(), 0usize);
     for (step, batch) in batches.iter().enumerate().skip(start) {
+        if cfg.stop_after == Some(step) {
+            save_checkpoint(run, &vars, &opt, cfg, step)?;
+            return Err(TrainError::Interrupted { step });
+        }
         let lr =
             learning_rate(step, batches.len(), cfg.warmup_steps, cfg.peak_lr, cfg.min_lr_ratio);
         let loss = batch_loss(&model, &encoded, batch, pad, &device)?;

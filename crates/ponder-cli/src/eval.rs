@@ -24,8 +24,10 @@ pub struct EvalArgs {
     /// Seed for drawing the held-out problems.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Requests in flight at once (mistral.rs batches them).
-    #[arg(long, default_value_t = 24)]
+    /// Requests in flight at once. mistral.rs 0.8.1 batches them, but its KV cache panics
+    /// ("shape mismatch on dim 2, 512 <> 1024") when it batches sequences of different cache sizes,
+    /// so the default is one at a time.
+    #[arg(long, default_value_t = 1)]
     concurrency: usize,
     /// Rewrite the evaluation section of the model's README.md with the results.
     #[arg(long)]

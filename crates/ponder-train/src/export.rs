@@ -125,11 +125,12 @@ A {params:.1} M-parameter model with the **Qwen3 architecture** (`Qwen3ForCausal
 attention with q/k RMSNorm, SwiGLU, tied embeddings), trained from scratch by Ponder's own Rust trainer
 (`crates/ponder-train`, on candle) so that Ponder works offline the moment it is installed.
 
-It is honest about what it is: a model that **thinks step by step about arithmetic** before it answers.
+It is honest about what it is: a model **trained to think step by step about arithmetic** before it
+answers. How well it actually does is measured below, through mistral.rs, on problems it never saw.
 It uses Qwen3's chat format and hybrid thinking: `<think>…</think>` first by default, or a direct answer
 when the chat template is rendered with `enable_thinking=false`.
 
-## What it can do
+## What it is trained on
 - addition and subtraction of whole numbers up to 4 digits (subtraction with a non-negative result),
 - multiplication of a 2–3 digit number by a 1-digit number, and of two 2-digit numbers,
 - which of two numbers (up to 4 digits) is larger or smaller,

@@ -62,6 +62,14 @@ fn an_interrupted_run_resumes_to_the_same_model() {
     )
     .unwrap();
 
+    let other = TrainConfig { peak_lr: 5e-3, ..TrainConfig::tiny() };
+    let mismatch =
+        run(&other, &RunDir::new(&work.path().join("a")).unwrap(), &straight, true, true);
+    assert!(
+        matches!(mismatch, Err(ponder_train::TrainError::Config(_))),
+        "resuming under other settings must be refused"
+    );
+
     let resumed = work.path().join("resumed");
     let run_b = RunDir::new(&work.path().join("b")).unwrap();
     let interrupted = TrainConfig { stop_after: Some(3), ..TrainConfig::tiny() };

@@ -128,8 +128,14 @@ pub struct TrainReport {
 #[derive(Serialize, Deserialize)]
 struct CheckpointMeta {
     step: usize,
-    seed: u64,
-    examples: usize,
+    /// Every setting that shapes the run; resuming under different ones would silently mix two runs.
+    settings: String,
+}
+
+impl TrainConfig {
+    fn fingerprint(&self) -> String {
+        format!("{:?}", TrainConfig { stop_after: None, checkpoint_every: 0, ..self.clone() })
+    }
 }
 
 /// Where a run keeps its tokenizer and checkpoints.
@@ -379,7 +385,7 @@ fn save_checkpoint(
     let tmp = run.weights().with_extension("safetensors.tmp");
     candle_core::safetensors::save(&all, &tmp)?;
     std::fs::rename(&tmp, run.weights()).map_err(TrainError::io(run.weights()))?;
-    let meta = CheckpointMeta { step, seed: cfg.seed, examples: cfg.examples };
+    let meta = CheckpointMeta { step, settings: cfg.fingerprint() };
     let text = serde_json::to_string(&meta).expect("plain struct");
     std::fs::write(run.meta(), text).map_err(TrainError::io(run.meta()))
 }
@@ -393,8 +399,8 @@ fn load_checkpoint(
     let text = std::fs::read_to_string(run.meta()).map_err(TrainError::io(run.meta()))?;
     let meta: CheckpointMeta = serde_json::from_str(&text)
         .map_err(|e| TrainError::Corrupt { path: run.meta(), message: e.to_string() })?;
-    if meta.seed != cfg.seed || meta.examples != cfg.examples {
-        return Err(TrainError::Config("the checkpoint was made with other settings".into()));
+    if meta.settings != cfg.fingerprint() {
+        return Err(TrainError::Config("the checkpoint in the run folder was made with other settings; pass --fresh to start over".into()));
     }
     let tensors = candle_core::safetensors::load(run.weights(), &Device::Cpu)
         .map_err(|e| TrainError::Corrupt { path: run.weights(), message: e.to_string() })?;

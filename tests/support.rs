@@ -1,22 +1,29 @@
 //! Helpers shared by the cross-crate tests: where the bundled model is, and draining event streams.
 
+pub mod fake_hub;
+
 use std::path::PathBuf;
 
-use ponder_engine::{Engine, Event, FinishReason, GenerationRequest};
+use ponder_engine::{CandidateEvent, Engine, Event, FinishReason, GenerationRequest};
 
 /// The bundled model folder.
 pub fn bundled_model_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/ponder-tiny")
 }
 
-/// Every event of one generation, in order.
+/// Every event of one generation, every candidate, in arrival order.
+pub async fn collect_all(engine: &Engine, req: &GenerationRequest) -> Vec<CandidateEvent> {
+    engine.generate(req).await.expect("request accepted").collect().await
+}
+
+/// The events of candidate 0 of one generation, in order.
 pub async fn collect(engine: &Engine, req: &GenerationRequest) -> Vec<Event> {
-    let mut rx = engine.generate(req);
-    let mut events = Vec::new();
-    while let Some(e) = rx.recv().await {
-        events.push(e);
-    }
-    events
+    of_candidate(&collect_all(engine, req).await, 0)
+}
+
+/// The events of one candidate.
+pub fn of_candidate(events: &[CandidateEvent], candidate: usize) -> Vec<Event> {
+    events.iter().filter(|e| e.candidate == candidate).map(|e| e.event.clone()).collect()
 }
 
 /// (thinking, answer, finish) concatenated from `events`.

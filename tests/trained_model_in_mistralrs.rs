@@ -62,7 +62,8 @@ fn an_interrupted_run_resumes_to_the_same_model() {
     )
     .unwrap();
 
-    let other = TrainConfig { peak_lr: 5e-3, ..TrainConfig::tiny() };
+    let mut other = TrainConfig::tiny();
+    other.schedule.peak = 5e-3;
     let mismatch =
         run(&other, &RunDir::new(&work.path().join("a")).unwrap(), &straight, true, true);
     assert!(

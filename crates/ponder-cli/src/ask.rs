@@ -1,75 +1,197 @@
-//! `ponder ask`: stream one answer to the terminal, thinking dimmed, then the answer.
+//! `ponder ask`: stream a reply to the terminal — thinking dimmed, then the answer — or as JSON lines.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 
 use anyhow::Context;
-use ponder_engine::{Engine, Event, FinishReason, GenerationRequest, ModelSource, Sampling};
+use ponder_engine::{
+    CandidateEvent, DeviceChoice, Engine, Event, FinishReason, GenerationRequest, LoadOptions,
+    ModelSource, Quantization, Sampling,
+};
 
 /// Options of `ponder ask`.
 #[derive(clap::Args)]
 pub struct AskArgs {
     /// The question.
     question: String,
-    /// Model folder (defaults to the bundled ponder-tiny).
+    /// Model folder or Hugging Face id (defaults to the bundled ponder-tiny).
     #[arg(long)]
-    model: Option<PathBuf>,
+    model: Option<String>,
     /// Answer directly, without thinking first.
     #[arg(long)]
     no_think: bool,
     /// Do not print the thinking.
     #[arg(long)]
     hide_thinking: bool,
+    /// Most tokens to think for before the model is made to answer.
+    #[arg(long, value_name = "N")]
+    budget: Option<usize>,
     /// Sampling temperature (0 = greedy); defaults to the model's recommendation.
     #[arg(long)]
     temperature: Option<f64>,
+    /// Keep only the k most likely tokens.
+    #[arg(long)]
+    top_k: Option<usize>,
+    /// Nucleus sampling mass.
+    #[arg(long)]
+    top_p: Option<f64>,
+    /// Drop tokens below this fraction of the most likely one's probability.
+    #[arg(long)]
+    min_p: Option<f64>,
+    /// Penalise tokens that already appeared (additive).
+    #[arg(long)]
+    presence_penalty: Option<f32>,
+    /// Penalise repeated tokens (multiplicative, 1 = off).
+    #[arg(long)]
+    repetition_penalty: Option<f32>,
     /// Most tokens to generate.
     #[arg(long, default_value_t = 2048)]
     max_tokens: usize,
+    /// Independent replies to generate; the first streams, the others print when done.
+    #[arg(short = 'n', long, default_value_t = 1)]
+    candidates: usize,
+    /// Print one JSON object per event instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Run on the GPU (needs a build with `--features cuda` or `--features metal`).
+    #[arg(long)]
+    gpu: bool,
+    /// Quantize the weights while loading: `q4k` or `q8_0`.
+    #[arg(long, value_parser = parse_quantization)]
+    quantize: Option<Quantization>,
 }
 
-/// Loads the model and streams the reply.
-pub async fn run(args: AskArgs) -> anyhow::Result<()> {
-    let dir = args.model.unwrap_or_else(crate::default_model);
-    let engine = Engine::load(ModelSource::LocalDir(dir.clone()))
-        .await
-        .with_context(|| format!("loading {}", dir.display()))?;
-    let req = GenerationRequest {
-        thinking: !args.no_think,
-        sampling: Sampling { temperature: args.temperature, ..Sampling::default() },
-        max_tokens: args.max_tokens,
-        ..GenerationRequest::ask(args.question)
-    };
-    let mut rx = engine.generate(&req);
-    let mut out = std::io::stdout().lock();
-    // Dim the thinking on a terminal; keep piped output free of escape codes.
-    let (dim, reset) = if out.is_terminal() { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
-    let mut in_thinking = false;
-    while let Some(event) = rx.recv().await {
-        match event {
-            Event::Thinking(t) if !args.hide_thinking => {
-                if !in_thinking {
-                    write!(out, "{dim}")?;
-                    in_thinking = true;
+fn parse_quantization(s: &str) -> Result<Quantization, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "q4k" | "q4_k" => Ok(Quantization::Q4K),
+        "q8_0" | "q8" => Ok(Quantization::Q8_0),
+        other => Err(format!("`{other}`: expected q4k or q8_0")),
+    }
+}
+
+impl AskArgs {
+    fn request(&self) -> GenerationRequest {
+        GenerationRequest {
+            thinking: !self.no_think,
+            sampling: Sampling {
+                temperature: self.temperature,
+                top_k: self.top_k,
+                top_p: self.top_p,
+                min_p: self.min_p,
+                presence_penalty: self.presence_penalty,
+                repetition_penalty: self.repetition_penalty,
+            },
+            max_tokens: self.max_tokens,
+            thinking_budget: self.budget,
+            candidates: self.candidates,
+            ..GenerationRequest::ask(self.question.clone())
+        }
+    }
+}
+
+/// Writes events as text: candidate 0 live, the others buffered and printed after it.
+struct TextOut {
+    hide_thinking: bool,
+    dim: &'static str,
+    reset: &'static str,
+    in_thinking: bool,
+    later: Vec<(String, String)>,
+}
+
+impl TextOut {
+    fn write(&mut self, out: &mut impl Write, e: &CandidateEvent) -> std::io::Result<()> {
+        if e.candidate > 0 {
+            let slot = e.candidate - 1;
+            if self.later.len() <= slot {
+                self.later.resize(slot + 1, Default::default());
+            }
+            match &e.event {
+                Event::Thinking(t) => self.later[slot].0.push_str(t),
+                Event::Answer(t) => self.later[slot].1.push_str(t),
+                _ => {}
+            }
+            return Ok(());
+        }
+        match &e.event {
+            Event::Thinking(t) if !self.hide_thinking => {
+                if !self.in_thinking {
+                    write!(out, "{}", self.dim)?;
+                    self.in_thinking = true;
                 }
                 write!(out, "{t}")?;
             }
             Event::Answer(t) => {
-                if in_thinking {
-                    write!(out, "{reset}\n\n")?;
-                    in_thinking = false;
+                if self.in_thinking {
+                    write!(out, "{}\n\n", self.reset)?;
+                    self.in_thinking = false;
                 }
                 write!(out, "{t}")?;
             }
             Event::Finished(reason) => {
-                writeln!(out, "{reset}")?;
-                if let FinishReason::Error(e) = reason {
-                    anyhow::bail!("generation failed: {e}");
+                writeln!(out, "{}", self.reset)?;
+                if *reason == FinishReason::Cancelled {
+                    writeln!(out, "[stopped]")?;
                 }
             }
             _ => {}
         }
-        out.flush()?;
+        out.flush()
     }
-    Ok(())
+
+    fn finish(&self, out: &mut impl Write) -> std::io::Result<()> {
+        for (i, (thinking, answer)) in self.later.iter().enumerate() {
+            writeln!(out, "\n--- candidate {} ---", i + 2)?;
+            if !self.hide_thinking && !thinking.is_empty() {
+                write!(out, "{}{thinking}{}\n\n", self.dim, self.reset)?;
+            }
+            writeln!(out, "{answer}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Loads the model and streams the reply; Ctrl-C stops generation and keeps what was produced.
+pub async fn run(args: AskArgs) -> anyhow::Result<()> {
+    let dir = crate::model_arg::resolve(args.model.as_deref()).await?;
+    let options = LoadOptions {
+        device: if args.gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu },
+        quantization: args.quantize,
+    };
+    let engine = Engine::load_with(ModelSource::LocalDir(dir.clone()), &options, |_| {})
+        .await
+        .with_context(|| format!("loading {}", dir.display()))?;
+    let mut generation = engine.generate(&args.request()).await?;
+    let stop = generation.stop_handle();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.stop();
+        }
+    });
+    let mut out = std::io::stdout().lock();
+    // Dim the thinking on a terminal; keep piped output free of escape codes.
+    let (dim, reset) = if out.is_terminal() { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
+    let mut text = TextOut {
+        hide_thinking: args.hide_thinking,
+        dim,
+        reset,
+        in_thinking: false,
+        later: vec![],
+    };
+    let mut error = None;
+    while let Some(e) = generation.next().await {
+        if let Event::Finished(FinishReason::Error(m)) = &e.event {
+            error.get_or_insert_with(|| m.clone());
+        }
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string(&e)?)?;
+        } else {
+            text.write(&mut out, &e)?;
+        }
+    }
+    if !args.json {
+        text.finish(&mut out)?;
+    }
+    match error {
+        Some(e) => anyhow::bail!("generation failed: {e}"),
+        None => Ok(()),
+    }
 }

@@ -1,11 +1,9 @@
 //! `ponder eval`: held-out problems through mistral.rs (the app's engine), graded by exact match.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use futures::StreamExt;
 use ponder_engine::{Engine, Event, GenerationRequest, ModelSource, Sampling};
 use ponder_train::export::replace_eval_section;
 use ponder_train::grade::is_correct;
@@ -15,20 +13,15 @@ use serde::Serialize;
 /// Options of `ponder eval`.
 #[derive(clap::Args)]
 pub struct EvalArgs {
-    /// Model folder (defaults to the bundled ponder-tiny).
+    /// Model folder or Hugging Face id (defaults to the bundled ponder-tiny).
     #[arg(long)]
-    model: Option<PathBuf>,
+    model: Option<String>,
     /// Held-out problems per setting (spread evenly over task kinds and both languages).
     #[arg(long, default_value_t = 600)]
     count: usize,
     /// Seed for drawing the held-out problems.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Requests in flight at once. mistral.rs 0.8.1 batches them, but its KV cache panics
-    /// ("shape mismatch on dim 2, 512 <> 1024") when it batches sequences of different cache sizes,
-    /// so the default is one at a time.
-    #[arg(long, default_value_t = 1)]
-    concurrency: usize,
     /// Rewrite the evaluation section of the model's README.md with the results.
     #[arg(long)]
     write_card: bool,
@@ -100,12 +93,18 @@ async fn answer(engine: &Engine, p: &Problem, s: &Setting) -> (String, usize) {
         messages: vec![ponder_engine::ChatMessage::user(&p.question)],
         thinking: s.thinking,
         sampling: s.sampling.clone(),
-        max_tokens: 1024,
+        ..GenerationRequest::ask("")
     };
-    let mut rx = engine.generate(&req);
     let (mut text, mut tokens) = (String::new(), 0);
-    while let Some(ev) = rx.recv().await {
-        match ev {
+    let events = match engine.generate(&req).await {
+        Ok(generation) => generation.collect().await,
+        Err(e) => {
+            eprintln!("{}: {e}", p.question);
+            return (text, tokens);
+        }
+    };
+    for e in events {
+        match e.event {
             Event::Answer(t) => text.push_str(&t),
             Event::Usage(u) => tokens = u.thinking_tokens + u.answer_tokens,
             _ => {}
@@ -116,7 +115,7 @@ async fn answer(engine: &Engine, p: &Problem, s: &Setting) -> (String, usize) {
 
 /// Runs the evaluation and prints (and optionally records) the results.
 pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let dir = args.model.unwrap_or_else(crate::default_model);
+    let dir = crate::model_arg::resolve(args.model.as_deref()).await?;
     let engine = Engine::load(ModelSource::LocalDir(dir.clone()))
         .await
         .with_context(|| format!("loading {}", dir.display()))?;
@@ -124,18 +123,12 @@ pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for s in settings(args.greedy_only) {
         let begun = Instant::now();
-        let outputs: Vec<(usize, String, usize)> =
-            futures::stream::iter(problems.iter().enumerate())
-                .map(|(i, p)| {
-                    let (engine, s) = (&engine, &s);
-                    async move {
-                        let (text, tokens) = answer(engine, p, s).await;
-                        (i, text, tokens)
-                    }
-                })
-                .buffer_unordered(args.concurrency)
-                .collect()
-                .await;
+        // One at a time: the engine queues requests anyway (see ARCHITECTURE.md).
+        let mut outputs: Vec<(usize, String, usize)> = Vec::with_capacity(problems.len());
+        for (i, p) in problems.iter().enumerate() {
+            let (text, tokens) = answer(&engine, p, &s).await;
+            outputs.push((i, text, tokens));
+        }
         let mut r = SettingResult {
             name: s.name,
             thinking: s.thinking,

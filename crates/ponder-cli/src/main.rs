@@ -1,9 +1,10 @@
 //! `ponder`: command-line access to Ponder's engine.
 
 mod ask;
+mod bench;
 mod eval;
-
-use std::path::PathBuf;
+mod model_arg;
+mod models;
 
 use clap::{Parser, Subcommand};
 
@@ -18,12 +19,12 @@ struct Cli {
 enum Command {
     /// Ask a question and stream the thinking and the answer.
     Ask(ask::AskArgs),
+    /// List the models available on this machine (bundled, Hugging Face cache, and PATHS given).
+    Models(models::ModelsArgs),
+    /// Time decoding and first-token latency through ponder-engine against a bare mistral.rs loop.
+    Bench(bench::BenchArgs),
     /// Measure a model's exact-match accuracy on held-out arithmetic, thinking on and off, through mistral.rs.
     Eval(eval::EvalArgs),
-}
-
-fn default_model() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/ponder-tiny")
 }
 
 #[tokio::main]
@@ -31,5 +32,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Ask(args) => ask::run(args).await,
         Command::Eval(args) => eval::run(args).await,
+        Command::Bench(args) => bench::run(args).await,
+        Command::Models(args) => models::run(args),
     }
 }

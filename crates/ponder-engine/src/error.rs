@@ -16,6 +16,35 @@ pub enum EngineError {
         /// Why it was rejected.
         reason: String,
     },
+    /// `config.json` names an architecture Ponder does not run.
+    #[error(
+        "{path}: architecture `{found}` is not supported (Ponder runs Qwen2, Qwen3 and Qwen3-MoE models)"
+    )]
+    UnsupportedArchitecture {
+        /// The config file.
+        path: PathBuf,
+        /// What it declares.
+        found: String,
+    },
+    /// The conversation does not fit the model's context window.
+    #[error("the conversation is {tokens} tokens long; this model's context holds {limit}")]
+    PromptTooLong {
+        /// Tokens in the rendered prompt.
+        tokens: usize,
+        /// The model's context length.
+        limit: usize,
+    },
+    /// The request itself is malformed (no messages, zero candidates, …).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// Fetching a model from the hub failed (the partial download is kept for a retry).
+    #[error("downloading {repo} failed: {reason}")]
+    Download {
+        /// The repository id.
+        repo: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// mistral.rs failed to build the model.
     #[error("could not load the model: {0}")]
     Load(String),

@@ -1,4 +1,4 @@
-//! What a generation emits, in order: thinking, answer, usage, and one final `Finished`.
+//! What a generation emits, per candidate and in order: thinking, answer, usage, and one final `Finished`.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,4 +43,14 @@ pub enum Event {
     Usage(Usage),
     /// The end; always the last event.
     Finished(FinishReason),
+}
+
+/// An event of one candidate reply (requests may ask for several, generated side by side).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CandidateEvent {
+    /// Which candidate, from 0.
+    pub candidate: usize,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: Event,
 }

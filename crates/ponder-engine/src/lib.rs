@@ -1,19 +1,33 @@
 //! Runs Qwen-family reasoning models in-process with mistral.rs and streams their thinking and answer.
 //!
 //! The principal type is [`Engine`]: [`Engine::load`] a model from a [`ModelSource`], then
-//! [`Engine::generate`] a [`GenerationRequest`] into a stream of [`Event`]s — `Thinking` text, `Answer`
-//! text, `Usage`, and exactly one `Finished`.
+//! [`Engine::generate`] a [`GenerationRequest`] into a [`Generation`]: per candidate, a stream of
+//! [`Event`]s — `Thinking` text, `Answer` text, `Usage`, and exactly one `Finished`.
 //!
 //! This is the only crate that names `mistralrs`; nothing here knows about Tauri, SQL or the UI.
 
+pub mod bench;
+mod budget;
+pub mod catalog;
+pub mod download;
 mod engine;
 mod error;
 mod events;
+mod generation;
+mod load;
 mod request;
+mod sampling;
+mod slot;
 mod source;
+pub mod split;
+mod stream;
 
+pub use budget::ThinkTags;
 pub use engine::{Engine, ModelInfo};
 pub use error::EngineError;
-pub use events::{Event, FinishReason, Usage};
+pub use events::{CandidateEvent, Event, FinishReason, Usage};
+pub use generation::{Generation, StopHandle};
+pub use load::{DeviceChoice, LoadOptions, LoadStage, Quantization};
 pub use request::{ChatMessage, ChatRole, GenerationRequest, Sampling};
-pub use source::{validate_model_dir, ModelSource};
+pub use slot::ModelSlot;
+pub use source::{validate_model_dir, ModelSource, SUPPORTED_ARCHITECTURES};

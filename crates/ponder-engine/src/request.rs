@@ -63,8 +63,12 @@ pub struct GenerationRequest {
     pub thinking: bool,
     /// Sampling settings.
     pub sampling: Sampling,
-    /// Most tokens to generate.
+    /// Most tokens to generate (thinking and answer together).
     pub max_tokens: usize,
+    /// Most tokens to think for; once spent, the model is made to close its thinking and answer.
+    pub thinking_budget: Option<usize>,
+    /// How many independent replies to generate (at least 1).
+    pub candidates: usize,
 }
 
 impl GenerationRequest {
@@ -75,6 +79,8 @@ impl GenerationRequest {
             thinking: true,
             sampling: Sampling::default(),
             max_tokens: 1024,
+            thinking_budget: None,
+            candidates: 1,
         }
     }
 }

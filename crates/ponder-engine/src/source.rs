@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::budget::ThinkTags;
 use crate::request::Sampling;
 use crate::EngineError;
 
@@ -65,18 +66,41 @@ fn check_safetensors(path: &Path) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Verifies that `dir` holds a loadable model, naming the first missing or corrupt file.
-pub fn validate_model_dir(dir: &Path) -> Result<(), EngineError> {
+/// The architectures Ponder runs (`config.json`'s `architectures`), with their `model_type`s.
+pub const SUPPORTED_ARCHITECTURES: &[(&str, &str)] = &[
+    ("Qwen2ForCausalLM", "qwen2"),
+    ("Qwen3ForCausalLM", "qwen3"),
+    ("Qwen3MoeForCausalLM", "qwen3_moe"),
+];
+
+/// The architecture `config.json` declares, if it is one Ponder runs.
+fn check_architecture(config: &serde_json::Value, path: &Path) -> Result<String, EngineError> {
+    let declared = config.get("architectures").and_then(|a| a.get(0)).and_then(|a| a.as_str());
+    let model_type = config.get("model_type").and_then(|t| t.as_str());
+    let found = SUPPORTED_ARCHITECTURES.iter().find(|(arch, ty)| {
+        declared == Some(*arch) || (declared.is_none() && model_type == Some(*ty))
+    });
+    match (found, declared.or(model_type)) {
+        (Some((arch, _)), _) => Ok(arch.to_string()),
+        (None, Some(other)) => Err(EngineError::UnsupportedArchitecture {
+            path: path.to_path_buf(),
+            found: other.to_string(),
+        }),
+        (None, None) => Err(EngineError::CorruptFile {
+            path: path.to_path_buf(),
+            reason: "names no architecture (expected `architectures` or `model_type`)".into(),
+        }),
+    }
+}
+
+/// Verifies that `dir` holds a loadable model of a supported architecture, naming the first missing or
+/// corrupt file; returns the architecture.
+pub fn validate_model_dir(dir: &Path) -> Result<String, EngineError> {
     if !dir.is_dir() {
         return Err(EngineError::MissingFile(dir.to_path_buf()));
     }
-    let config = read_json(&dir.join("config.json"))?;
-    if config.get("architectures").is_none() && config.get("model_type").is_none() {
-        return Err(EngineError::CorruptFile {
-            path: dir.join("config.json"),
-            reason: "names no architecture (expected `architectures` or `model_type`)".into(),
-        });
-    }
+    let config_path = dir.join("config.json");
+    let architecture = check_architecture(&read_json(&config_path)?, &config_path)?;
     read_json(&dir.join("tokenizer.json"))?;
     let tc = dir.join("tokenizer_config.json");
     if tc.exists() {
@@ -91,7 +115,44 @@ pub fn validate_model_dir(dir: &Path) -> Result<(), EngineError> {
     if weights.is_empty() {
         return Err(EngineError::MissingFile(dir.join("model.safetensors")));
     }
-    weights.iter().try_for_each(|w| check_safetensors(w))
+    weights.iter().try_for_each(|w| check_safetensors(w))?;
+    Ok(architecture)
+}
+
+/// The ids of `<think>` and `</think>` in the folder's tokenizer, if it has both as single tokens.
+pub(crate) fn think_tags(dir: &Path) -> Result<Option<ThinkTags>, EngineError> {
+    let tokenizer = read_json(&dir.join("tokenizer.json"))?;
+    let id_of = |tag: &str| -> Option<u32> {
+        let added = tokenizer.get("added_tokens")?.as_array()?;
+        let from_added =
+            added.iter().find(|t| t.get("content").and_then(|c| c.as_str()) == Some(tag));
+        from_added
+            .and_then(|t| t.get("id")?.as_u64())
+            .or_else(|| tokenizer.get("model")?.get("vocab")?.get(tag)?.as_u64())
+            .map(|id| id as u32)
+    };
+    Ok(id_of("<think>").zip(id_of("</think>")).map(|(open, close)| ThinkTags { open, close }))
+}
+
+/// The chat template text (all named variants joined), from `chat_template.jinja` or
+/// `tokenizer_config.json`; empty when the folder has none.
+pub(crate) fn chat_template(dir: &Path) -> Result<String, EngineError> {
+    let jinja = dir.join("chat_template.jinja");
+    if jinja.exists() {
+        return std::fs::read_to_string(&jinja)
+            .map_err(|e| EngineError::CorruptFile { path: jinja.clone(), reason: e.to_string() });
+    }
+    let path = dir.join("tokenizer_config.json");
+    if !path.exists() {
+        return Ok(String::new());
+    }
+    Ok(match read_json(&path)?.get("chat_template") {
+        Some(serde_json::Value::String(t)) => t.clone(),
+        Some(serde_json::Value::Array(named)) => {
+            named.iter().filter_map(|n| n.get("template")?.as_str()).collect::<Vec<_>>().join("\n")
+        }
+        _ => String::new(),
+    })
 }
 
 /// Sampling defaults from the folder's `generation_config.json` (Qwen publishes its recommended values
@@ -176,6 +237,40 @@ mod tests {
             let err = validate_model_dir(dir.path()).unwrap_err().to_string();
             assert!(err.contains(culprit), "{err} should name {culprit}");
         }
+    }
+
+    #[test]
+    fn an_unsupported_architecture_is_named() {
+        let w = safetensors(8, 8);
+        let dir = folder(&[
+            ("config.json", br#"{"architectures": ["BertModel"]}"#),
+            ("tokenizer.json", b"{}"),
+            ("model.safetensors", &w),
+        ]);
+        let err = validate_model_dir(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("BertModel") && err.contains("config.json"), "{err}");
+        let by_type = folder(&[
+            ("config.json", br#"{"model_type": "qwen2"}"#),
+            ("tokenizer.json", b"{}"),
+            ("model.safetensors", &w),
+        ]);
+        assert_eq!(validate_model_dir(by_type.path()).unwrap(), "Qwen2ForCausalLM");
+    }
+
+    #[test]
+    fn think_tags_and_template_are_read_from_the_tokenizer_files() {
+        let dir = folder(&[
+            (
+                "tokenizer.json",
+                br#"{"added_tokens": [{"id": 7, "content": "<think>"}, {"id": 8, "content": "</think>"}]}"#,
+            ),
+            ("tokenizer_config.json", br#"{"chat_template": "{{ '<think>' }}"}"#),
+        ]);
+        assert_eq!(think_tags(dir.path()).unwrap(), Some(ThinkTags { open: 7, close: 8 }));
+        assert_eq!(chat_template(dir.path()).unwrap(), "{{ '<think>' }}");
+        let plain = folder(&[("tokenizer.json", br#"{"added_tokens": []}"#)]);
+        assert_eq!(think_tags(plain.path()).unwrap(), None);
+        assert_eq!(chat_template(plain.path()).unwrap(), "");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::ops::{causal_softmax, rms_norm, rope, RopeTables};
 use crate::TrainError;
 
 /// The architecture hyper-parameters, named as in Qwen3's `config.json`.
@@ -80,6 +81,21 @@ impl Qwen3Config {
     }
 }
 
+/// How a fresh parameter starts.
+#[derive(Clone, Copy)]
+enum Init {
+    /// Normal with this standard deviation.
+    Normal(f64),
+    /// Every element this value.
+    Const(f32),
+}
+
+/// Initial gain of the query/key RMSNorms. With normalised queries and keys an attention logit can be
+/// at most `gain_q * gain_k * sqrt(head_dim)`; at gain 1 that caps how sharply a head can pick one digit
+/// among hundreds, and the gains grew only slowly in training. Starting higher (as in "Query-Key
+/// Normalization for Transformers", Henry et al. 2020) lets copy heads form earlier.
+const QK_NORM_GAIN: f32 = 1.5;
+
 struct Layer {
     input_norm: Tensor,
     q: Tensor,
@@ -100,8 +116,7 @@ pub struct Qwen3 {
     embed: Tensor,
     layers: Vec<Layer>,
     norm: Tensor,
-    cos: Tensor,
-    sin: Tensor,
+    rope: RopeTables,
 }
 
 fn linear(x: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
@@ -118,25 +133,25 @@ impl Qwen3 {
         seed: u64,
     ) -> Result<Self, TrainError> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut get =
-            |name: String, shape: &[usize], std: Option<f64>| -> Result<Tensor, TrainError> {
-                let mut data = vars.data().lock().expect("not poisoned");
-                if let Some(v) = data.get(&name) {
-                    return Ok(v.as_tensor().clone());
-                }
-                let n: usize = shape.iter().product();
-                let values: Vec<f32> = match std {
-                    Some(s) => (0..n).map(|_| (normal(&mut rng) * s) as f32).collect(),
-                    None => vec![1.0; n],
-                };
-                let var = Var::from_tensor(&Tensor::from_vec(values, shape, device)?)?;
-                let t = var.as_tensor().clone();
-                data.insert(name, var);
-                Ok(t)
+        let mut get = |name: String, shape: &[usize], init: Init| -> Result<Tensor, TrainError> {
+            let mut data = vars.data().lock().expect("not poisoned");
+            if let Some(v) = data.get(&name) {
+                return Ok(v.as_tensor().clone());
+            }
+            let n: usize = shape.iter().product();
+            let values: Vec<f32> = match init {
+                Init::Normal(s) => (0..n).map(|_| (normal(&mut rng) * s) as f32).collect(),
+                Init::Const(c) => vec![c; n],
             };
-        let std = Some(0.02);
+            let var = Var::from_tensor(&Tensor::from_vec(values, shape, device)?)?;
+            let t = var.as_tensor().clone();
+            data.insert(name, var);
+            Ok(t)
+        };
+        let std = Init::Normal(0.02);
         // Output projections start smaller so the residual stream's variance does not grow with depth.
-        let out_std = Some(0.02 / (2.0 * cfg.num_hidden_layers as f64).sqrt());
+        let out_std = Init::Normal(0.02 / (2.0 * cfg.num_hidden_layers as f64).sqrt());
+        let one = Init::Const(1.0);
         let (d, hd) = (cfg.hidden_size, cfg.head_dim);
         let (nq, nkv, ff) =
             (cfg.num_attention_heads * hd, cfg.num_key_value_heads * hd, cfg.intermediate_size);
@@ -145,22 +160,22 @@ impl Qwen3 {
         for i in 0..cfg.num_hidden_layers {
             let l = |n: &str| format!("model.layers.{i}.{n}");
             layers.push(Layer {
-                input_norm: get(l("input_layernorm.weight"), &[d], None)?,
+                input_norm: get(l("input_layernorm.weight"), &[d], one)?,
                 q: get(l("self_attn.q_proj.weight"), &[nq, d], std)?,
                 k: get(l("self_attn.k_proj.weight"), &[nkv, d], std)?,
                 v: get(l("self_attn.v_proj.weight"), &[nkv, d], std)?,
                 o: get(l("self_attn.o_proj.weight"), &[d, nq], out_std)?,
-                q_norm: get(l("self_attn.q_norm.weight"), &[hd], None)?,
-                k_norm: get(l("self_attn.k_norm.weight"), &[hd], None)?,
-                post_norm: get(l("post_attention_layernorm.weight"), &[d], None)?,
+                q_norm: get(l("self_attn.q_norm.weight"), &[hd], Init::Const(QK_NORM_GAIN))?,
+                k_norm: get(l("self_attn.k_norm.weight"), &[hd], Init::Const(QK_NORM_GAIN))?,
+                post_norm: get(l("post_attention_layernorm.weight"), &[d], one)?,
                 gate: get(l("mlp.gate_proj.weight"), &[ff, d], std)?,
                 up: get(l("mlp.up_proj.weight"), &[ff, d], std)?,
                 down: get(l("mlp.down_proj.weight"), &[d, ff], out_std)?,
             });
         }
-        let norm = get("model.norm.weight".into(), &[d], None)?;
-        let (cos, sin) = rope_tables(cfg, device)?;
-        Ok(Self { cfg: cfg.clone(), embed, layers, norm, cos, sin })
+        let norm = get("model.norm.weight".into(), &[d], one)?;
+        let rope = RopeTables::new(cfg.max_position_embeddings, cfg.head_dim, cfg.rope_theta);
+        Ok(Self { cfg: cfg.clone(), embed, layers, norm, rope })
     }
 
     /// Loads a Hugging Face folder written by [`crate::export`] (or any Qwen3 checkpoint in f32).
@@ -203,28 +218,35 @@ impl Qwen3 {
         let (hd, nh, nkv) = (cfg.head_dim, cfg.num_attention_heads, cfg.num_key_value_heads);
         let eps = cfg.rms_norm_eps as f32;
         let mut x = candle_nn::Embedding::new(self.embed.clone(), cfg.hidden_size).forward(ids)?;
-        let (cos, sin) = (self.cos.narrow(0, 0, t)?, self.sin.narrow(0, 0, t)?);
+        if t > cfg.max_position_embeddings {
+            return Err(TrainError::Config(format!(
+                "{t} tokens exceed max_position_embeddings {}",
+                cfg.max_position_embeddings
+            )));
+        }
         let scale = 1.0 / (hd as f64).sqrt();
+        let rep = nh / nkv;
         for l in &self.layers {
-            let h = candle_nn::ops::rms_norm_slow(&x, &l.input_norm, eps)?;
+            let h = rms_norm(&x, &l.input_norm, eps)?;
             let heads = |w: &Tensor, n: usize, norm: &Tensor| -> candle_core::Result<Tensor> {
-                let y = linear(&h, w)?.reshape((b, t, n, hd))?.transpose(1, 2)?.contiguous()?;
-                let y = candle_nn::ops::rms_norm_slow(&y, norm, eps)?;
-                candle_nn::rotary_emb::rope_slow(&y, &cos, &sin)
+                let y = linear(&h, w)?.reshape((b, t, n, hd))?.transpose(1, 2)?;
+                rope(&rms_norm(&y, norm, eps)?, &self.rope)
             };
+            // Grouped-query attention without copying keys and values: the `rep` query heads that share
+            // a key/value head are stacked along the time axis, `[b, kv heads, rep·t, hd]`.
             // Scaling q (T×d values) is cheaper than scaling the T×T scores.
-            let q = (heads(&l.q, nh, &l.q_norm)? * scale)?;
-            let k = repeat_kv(heads(&l.k, nkv, &l.k_norm)?, nh / nkv)?;
+            let q = (heads(&l.q, nh, &l.q_norm)? * scale)?.reshape((b, nkv, rep * t, hd))?;
+            let k = heads(&l.k, nkv, &l.k_norm)?;
             let v = linear(&h, &l.v)?.reshape((b, t, nkv, hd))?.transpose(1, 2)?.contiguous()?;
-            let v = repeat_kv(v, nh / nkv)?;
-            let probs = crate::ops::causal_softmax(&q.matmul(&k.t()?)?)?;
-            let att = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, nh * hd))?;
+            let probs = causal_softmax(&q.matmul(&k.t()?)?)?;
+            let att = probs.matmul(&v)?.reshape((b, nh, t, hd))?;
+            let att = att.transpose(1, 2)?.reshape((b, t, nh * hd))?;
             x = (x + linear(&att, &l.o)?)?;
-            let h = candle_nn::ops::rms_norm_slow(&x, &l.post_norm, eps)?;
+            let h = rms_norm(&x, &l.post_norm, eps)?;
             let act = (linear(&h, &l.gate)?.silu()? * linear(&h, &l.up)?)?;
             x = (x + linear(&act, &l.down)?)?;
         }
-        let x = candle_nn::ops::rms_norm_slow(&x, &self.norm, eps)?;
+        let x = rms_norm(&x, &self.norm, eps)?;
         Ok(linear(&x, &self.embed)?)
     }
 }
@@ -234,28 +256,6 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
     let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
     let u2: f64 = rng.random();
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
-fn repeat_kv(x: Tensor, n_rep: usize) -> candle_core::Result<Tensor> {
-    if n_rep == 1 {
-        return Ok(x);
-    }
-    let (b, n, t, d) = x.dims4()?;
-    x.unsqueeze(2)?.broadcast_as((b, n, n_rep, t, d))?.reshape((b, n * n_rep, t, d))
-}
-
-/// Non-interleaved RoPE tables `[positions, head_dim / 2]`, as Qwen3 (GPT-NeoX style) uses.
-fn rope_tables(cfg: &Qwen3Config, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
-    let half = cfg.head_dim / 2;
-    let inv: Vec<f32> = (0..half)
-        .map(|i| 1.0 / (cfg.rope_theta as f32).powf(2.0 * i as f32 / cfg.head_dim as f32))
-        .collect();
-    let inv = Tensor::from_vec(inv, (1, half), device)?;
-    let pos = Tensor::arange(0u32, cfg.max_position_embeddings as u32, device)?
-        .to_dtype(DType::F32)?
-        .reshape((cfg.max_position_embeddings, 1))?;
-    let freqs = pos.broadcast_mul(&inv)?;
-    Ok((freqs.cos()?, freqs.sin()?))
 }
 
 #[cfg(test)]

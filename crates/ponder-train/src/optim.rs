@@ -123,14 +123,38 @@ impl AdamW {
     }
 }
 
-/// Linear warm-up to `peak`, then cosine decay to `peak * floor` at `total` steps.
-pub fn learning_rate(step: usize, total: usize, warmup: usize, peak: f64, floor: f64) -> f64 {
-    if step < warmup {
-        return peak * (step + 1) as f64 / warmup as f64;
+/// The learning-rate schedule: warm-up, a long plateau at the peak, then a cosine decay to the floor.
+///
+/// Why a plateau ("warm-up, stable, decay") rather than cosine from the start: a small model learns to
+/// copy digits only after a long stretch at a near-constant loss, and under a plain cosine that moment
+/// arrived when the rate had already halved, leaving too few strong steps to consolidate it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Schedule {
+    /// Peak learning rate.
+    pub peak: f64,
+    /// Warm-up steps (linear from near zero).
+    pub warmup: usize,
+    /// The final part of the run (0..=1) spent decaying.
+    pub decay_fraction: f64,
+    /// Final rate as a fraction of the peak.
+    pub floor: f64,
+}
+
+impl Schedule {
+    /// The rate for optimizer step `step` of `total`.
+    pub fn at(&self, step: usize, total: usize) -> f64 {
+        if step < self.warmup {
+            return self.peak * (step + 1) as f64 / self.warmup as f64;
+        }
+        let decay_steps = ((total as f64 * self.decay_fraction).round() as usize).max(1);
+        let decay_start = total.saturating_sub(decay_steps).max(self.warmup);
+        if step < decay_start {
+            return self.peak;
+        }
+        let progress = (step - decay_start) as f64 / (total - decay_start).max(1) as f64;
+        let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos());
+        self.peak * (self.floor + (1.0 - self.floor) * cosine)
     }
-    let progress = (step - warmup) as f64 / (total.saturating_sub(warmup)).max(1) as f64;
-    let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos());
-    peak * (floor + (1.0 - floor) * cosine)
 }
 
 #[cfg(test)]
@@ -139,10 +163,13 @@ mod tests {
     use candle_core::Device;
 
     #[test]
-    fn schedule_warms_up_then_decays_to_the_floor() {
-        assert!(learning_rate(0, 100, 10, 1.0, 0.1) < learning_rate(9, 100, 10, 1.0, 0.1));
-        assert!((learning_rate(9, 100, 10, 1.0, 0.1) - 1.0).abs() < 1e-9);
-        assert!((learning_rate(100, 100, 10, 1.0, 0.1) - 0.1).abs() < 1e-9);
+    fn schedule_warms_up_holds_then_decays_to_the_floor() {
+        let s = Schedule { peak: 1.0, warmup: 10, decay_fraction: 0.3, floor: 0.1 };
+        assert!(s.at(0, 100) < s.at(9, 100));
+        assert!((s.at(9, 100) - 1.0).abs() < 1e-9);
+        assert!((s.at(69, 100) - 1.0).abs() < 1e-9, "still on the plateau");
+        assert!(s.at(80, 100) < 1.0 && s.at(80, 100) > s.at(90, 100));
+        assert!((s.at(100, 100) - 0.1).abs() < 1e-9);
     }
 
     #[test]

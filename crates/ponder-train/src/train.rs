@@ -13,7 +13,7 @@ use tokenizers::Tokenizer;
 
 use crate::data::{self, Encoded, Mix};
 use crate::model::{Qwen3, Qwen3Config};
-use crate::optim::{learning_rate, AdamW, AdamWConfig};
+use crate::optim::{AdamW, AdamWConfig, Schedule};
 use crate::tasks::Split;
 use crate::{export, tokenizer, TrainError};
 
@@ -30,12 +30,8 @@ pub struct TrainConfig {
     pub eval_examples: usize,
     /// Padded tokens per batch.
     pub batch_tokens: usize,
-    /// Peak learning rate.
-    pub peak_lr: f64,
-    /// Warm-up steps.
-    pub warmup_steps: usize,
-    /// Final learning rate as a fraction of the peak.
-    pub min_lr_ratio: f64,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
     /// Optimizer settings.
     pub adam: AdamWConfig,
     /// Seed for data, batching and initialisation.
@@ -65,13 +61,11 @@ impl TrainConfig {
                 max_position_embeddings: 2048,
             },
             bpe_vocab: 1024,
-            examples: 24_000,
+            examples: 42_000,
             eval_examples: 256,
             // Small batches: at this data budget, more updates teach more than larger, smoother ones.
-            batch_tokens: 2048,
-            peak_lr: 2.5e-3,
-            warmup_steps: 100,
-            min_lr_ratio: 0.05,
+            batch_tokens: 1024,
+            schedule: Schedule { peak: 2e-3, warmup: 100, decay_fraction: 0.3, floor: 0.05 },
             adam: AdamWConfig {
                 beta1: 0.9,
                 beta2: 0.98,
@@ -99,8 +93,7 @@ impl TrainConfig {
         c.examples = 96;
         c.eval_examples = 8;
         c.batch_tokens = 4096;
-        c.peak_lr = 1e-2;
-        c.warmup_steps = 2;
+        c.schedule = Schedule { peak: 1e-2, warmup: 2, decay_fraction: 0.5, floor: 0.05 };
         c.checkpoint_every = 4;
         c
     }
@@ -240,8 +233,7 @@ pub fn run(
             save_checkpoint(run, &vars, &opt, cfg, step)?;
             return Err(TrainError::Interrupted { step });
         }
-        let lr =
-            learning_rate(step, batches.len(), cfg.warmup_steps, cfg.peak_lr, cfg.min_lr_ratio);
+        let lr = cfg.schedule.at(step, batches.len());
         let loss = batch_loss(&model, &encoded, batch, pad, &device)?;
         let grads = loss.backward()?;
         let norm = opt.step(&grads, lr)?;

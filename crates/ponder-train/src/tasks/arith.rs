@@ -164,38 +164,6 @@ pub fn mul(lang: Lang, a: i64, b: i64) -> Working {
     w
 }
 
-/// `a × b` where `b` has two digits: two partial products, then their sum.
-pub fn mul2(lang: Lang, a: i64, b: i64) -> Working {
-    assert!((10..100).contains(&b), "mul2 takes a two-digit multiplier");
-    let (tens, ones) = ((b / 10) as u8, (b % 10) as u8);
-    let mut lines = vec![match lang {
-        Lang::En => {
-            format!("Split {b} into {tens}0 + {ones}, multiply {a} by each part, then add.")
-        }
-        Lang::Zh => format!("把 {b} 拆成 {tens}0 + {ones}，{a} 分别乘两部分，再相加。"),
-    }];
-    let low = mul_digit(lang, a, ones);
-    lines.push(match lang {
-        Lang::En => format!("First {a} × {ones}:"),
-        Lang::Zh => format!("先算 {a} × {ones}："),
-    });
-    lines.extend(low.lines);
-    let high = mul_digit(lang, a, tens);
-    let shifted = high.result * 10;
-    lines.push(match lang {
-        Lang::En => format!("So {a} × {ones} = {}. Next {a} × {tens}:", low.result),
-        Lang::Zh => format!("所以 {a} × {ones} = {}。再算 {a} × {tens}：", low.result),
-    });
-    lines.extend(high.lines);
-    lines.push(match lang {
-        Lang::En => format!("So {a} × {tens} = {}, and {a} × {tens}0 = {shifted}.", high.result),
-        Lang::Zh => format!("所以 {a} × {tens} = {}，{a} × {tens}0 = {shifted}。", high.result),
-    });
-    let sum = add(lang, low.result, shifted);
-    lines.extend(sum.lines);
-    Working { lines, result: sum.result }
-}
-
 /// Which of `a` and `b` is larger (they differ): digit counts first, then digits from the left.
 pub fn compare(lang: Lang, a: i64, b: i64) -> Working {
     assert_ne!(a, b, "comparison problems use different numbers");
@@ -253,9 +221,6 @@ mod tests {
                     }
                     if b < 10 {
                         assert_eq!(mul(lang, a, b).result, a * b, "{a}*{b}");
-                    }
-                    if (10..100).contains(&b) {
-                        assert_eq!(mul2(lang, a, b).result, a * b, "{a}*{b}");
                     }
                     if a != b {
                         assert_eq!(compare(lang, a, b).result, a.max(b));

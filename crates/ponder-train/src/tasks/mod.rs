@@ -31,8 +31,6 @@ pub enum TaskKind {
     Sub,
     /// Up to 3 digits times 1 digit.
     Mul,
-    /// 2 digits times 2 digits.
-    Mul2,
     /// Which of two numbers is larger or smaller.
     Compare,
     /// A short story hiding an addition, subtraction or multiplication.
@@ -43,14 +41,8 @@ pub enum TaskKind {
 
 impl TaskKind {
     /// Every kind that has a checkable answer.
-    pub const GRADED: [TaskKind; 6] = [
-        TaskKind::Add,
-        TaskKind::Sub,
-        TaskKind::Mul,
-        TaskKind::Mul2,
-        TaskKind::Compare,
-        TaskKind::Word,
-    ];
+    pub const GRADED: [TaskKind; 5] =
+        [TaskKind::Add, TaskKind::Sub, TaskKind::Mul, TaskKind::Compare, TaskKind::Word];
 
     /// Short lowercase name used in reports.
     pub fn name(self) -> &'static str {
@@ -58,7 +50,6 @@ impl TaskKind {
             TaskKind::Add => "add",
             TaskKind::Sub => "sub",
             TaskKind::Mul => "mul",
-            TaskKind::Mul2 => "mul2x2",
             TaskKind::Compare => "compare",
             TaskKind::Word => "word",
             TaskKind::Chat => "chat",
@@ -134,7 +125,7 @@ impl Generator {
     /// A problem of the given kind in the given language.
     pub fn problem(&mut self, kind: TaskKind, lang: Lang) -> Problem {
         let (question, thinking, answer, expected) = match kind {
-            TaskKind::Add | TaskKind::Sub | TaskKind::Mul | TaskKind::Mul2 => {
+            TaskKind::Add | TaskKind::Sub | TaskKind::Mul => {
                 let (sym, a, b, work) = self.expression(kind, lang);
                 let question =
                     phrasing::expression_question(&mut self.rng, lang, &format!("{a} {sym} {b}"));
@@ -198,13 +189,9 @@ impl Generator {
                 });
                 ('-', a, b, arith::sub(lang, a, b))
             }
-            TaskKind::Mul => {
+            _ => {
                 let (a, b) = self.operands("mul", |r| (number(r, 2, 3), number(r, 1, 1)));
                 ('×', a, b, arith::mul(lang, a, b))
-            }
-            _ => {
-                let (a, b) = self.operands("mul", |r| (number(r, 2, 2), number(r, 2, 2)));
-                ('×', a, b, arith::mul2(lang, a, b))
             }
         }
     }
@@ -212,12 +199,11 @@ impl Generator {
     /// A problem drawn from the training mix (kinds weighted by how much practice they need).
     pub fn mixed(&mut self) -> Problem {
         const MIX: &[(TaskKind, u32)] = &[
-            (TaskKind::Add, 22),
-            (TaskKind::Sub, 22),
-            (TaskKind::Mul, 14),
-            (TaskKind::Mul2, 14),
+            (TaskKind::Add, 26),
+            (TaskKind::Sub, 26),
+            (TaskKind::Mul, 16),
             (TaskKind::Compare, 10),
-            (TaskKind::Word, 16),
+            (TaskKind::Word, 20),
             (TaskKind::Chat, 2),
         ];
         let total: u32 = MIX.iter().map(|(_, w)| w).sum();

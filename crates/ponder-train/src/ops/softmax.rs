@@ -1,4 +1,4 @@
-//! A fused causal softmax with a backward pass, for training on CPU.
+//! Causal softmax over attention scores.
 //!
 //! Why: built from basic candle ops, `softmax(scores + mask)` walks the `[batch, heads, T, T]` score tensor
 //! about seven times forward and fourteen backward, single-threaded, and dominated the step time. This op
@@ -7,7 +7,10 @@
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-/// Softmax over the last dimension of `[..., T, T]` scores where query row `i` may only see keys `0..=i`.
+use super::f32_slice;
+
+/// Softmax over the last dimension of `[..., R·T, T]` scores where query row `i` (of each `T × T` block)
+/// may only see keys `0..=i`.
 pub fn causal_softmax(scores: &Tensor) -> Result<Tensor> {
     scores.contiguous()?.apply_op1(CausalSoftmax)
 }
@@ -15,18 +18,13 @@ pub fn causal_softmax(scores: &Tensor) -> Result<Tensor> {
 struct CausalSoftmax;
 struct CausalSoftmaxBackward;
 
-fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> Result<&'a [f32]> {
-    let (start, end) = layout
-        .contiguous_offsets()
-        .ok_or_else(|| candle_core::Error::Msg(format!("{what}: needs a contiguous tensor")))?;
-    Ok(&storage.as_slice::<f32>()?[start..end])
-}
-
+/// The key count `T` of `[..., R·T, T]` scores: `R` query groups (heads sharing one key/value head)
+/// stacked along the rows, each a `T × T` block.
 fn square_width(layout: &Layout) -> Result<usize> {
     let dims = layout.dims();
     let t = *dims.last().unwrap_or(&0);
-    if dims.len() < 2 || dims[dims.len() - 2] != t {
-        candle_core::bail!("causal softmax expects [..., T, T], got {dims:?}");
+    if dims.len() < 2 || t == 0 || !dims[dims.len() - 2].is_multiple_of(t) {
+        candle_core::bail!("causal softmax expects [..., R·T, T], got {dims:?}");
     }
     Ok(t)
 }
@@ -91,6 +89,7 @@ impl CustomOp2 for CausalSoftmaxBackward {
 
 #[cfg(test)]
 mod tests {
+    use super::super::max_diff;
     use super::*;
     use candle_core::{Device, Var, D};
 
@@ -101,10 +100,6 @@ mod tests {
             .collect();
         let mask = Tensor::from_vec(mask, (t, t), x.device()).unwrap();
         candle_nn::ops::softmax(&x.broadcast_add(&mask).unwrap(), D::Minus1).unwrap()
-    }
-
-    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap()
     }
 
     #[test]

@@ -1,0 +1,88 @@
+//! `--model`: a folder, or a Hugging Face id that is used from the local cache or downloaded into it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use ponder_engine::download::{download_model, HubOptions};
+use ponder_engine::validate_model_dir;
+
+/// The bundled model folder.
+pub fn bundled() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/ponder-tiny")
+}
+
+/// `org/name`, as the hub spells repository ids.
+fn looks_like_hub_id(s: &str) -> bool {
+    let mut parts = s.split('/');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && !p.starts_with('.')
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+/// The cached snapshot `refs/main` points at, if it is complete enough to load.
+fn cached_snapshot(cache: &Path, id: &str) -> Option<PathBuf> {
+    let repo = cache.join(format!("models--{}", id.replace('/', "--")));
+    let commit = std::fs::read_to_string(repo.join("refs/main")).ok()?;
+    let dir = repo.join("snapshots").join(commit.trim());
+    validate_model_dir(&dir).is_ok().then_some(dir)
+}
+
+/// The folder to load for `--model` (default: the bundled model). A hub id is used offline when the
+/// cache has it, and otherwise downloaded with a progress bar; Ctrl-C cancels (and a rerun resumes).
+pub async fn resolve(model: Option<&str>) -> anyhow::Result<PathBuf> {
+    let Some(model) = model else { return Ok(bundled()) };
+    let path = Path::new(model);
+    if path.exists() {
+        if path.extension().is_some_and(|e| e == "gguf") {
+            anyhow::bail!("{model}: GGUF files are not loadable by Ponder yet; use a model folder");
+        }
+        return Ok(path.to_path_buf());
+    }
+    if !looks_like_hub_id(model) {
+        anyhow::bail!("{model}: no such folder, and not a Hugging Face id like Qwen/Qwen3-0.6B");
+    }
+    let options = HubOptions::from_env();
+    if let Some(dir) = cached_snapshot(&options.cache_dir, model) {
+        return Ok(dir);
+    }
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .expect("valid template"),
+    );
+    bar.set_message(format!("downloading {model}"));
+    let progress = bar.clone();
+    let download = download_model(model, &options, move |p| {
+        progress.set_length(p.bytes_total);
+        progress.set_position(p.bytes_done);
+    });
+    let dir = tokio::select! {
+        r = download => r.with_context(|| format!("fetching {model}"))?,
+        _ = tokio::signal::ctrl_c() => {
+            bar.abandon_with_message("download cancelled; run again to resume");
+            anyhow::bail!("cancelled");
+        }
+    };
+    bar.finish_with_message(format!("downloaded {model}"));
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hub_ids_are_told_from_paths() {
+        assert!(looks_like_hub_id("Qwen/Qwen3-0.6B"));
+        assert!(looks_like_hub_id("deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"));
+        for not in ["Qwen3", "/abs/path", "./rel/x", "a/b/c", "a b/c", "../x"] {
+            assert!(!looks_like_hub_id(not), "{not}");
+        }
+    }
+}

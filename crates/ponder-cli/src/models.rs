@@ -1,0 +1,42 @@
+//! `ponder models`: what can be loaded on this machine.
+
+use std::path::PathBuf;
+
+use ponder_engine::catalog::{local_models, ModelOrigin};
+use ponder_engine::download::HubOptions;
+
+/// Options of `ponder models`.
+#[derive(clap::Args)]
+pub struct ModelsArgs {
+    /// Extra model folders or GGUF files to include.
+    paths: Vec<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints the bundled model, the Hugging Face cache's models and the given paths.
+pub fn run(args: ModelsArgs) -> anyhow::Result<()> {
+    let cache = HubOptions::from_env().cache_dir;
+    let models = local_models(&crate::model_arg::bundled(), &cache, &args.paths);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&models)?);
+        return Ok(());
+    }
+    println!("{:<44} {:<9} {:>10}  status", "model", "from", "size");
+    for m in &models {
+        let from = match m.origin {
+            ModelOrigin::Bundled => "bundled",
+            ModelOrigin::HubCache => "hf cache",
+            ModelOrigin::Folder => "folder",
+            ModelOrigin::Gguf => "gguf",
+        };
+        let status = match &m.status {
+            Ok(arch) => format!("ready ({arch})"),
+            Err(why) => format!("not loadable: {why}"),
+        };
+        println!("{:<44} {:<9} {:>8.1} MB  {status}", m.id, from, m.bytes as f64 / 1e6);
+    }
+    println!("\nHugging Face cache: {}", cache.display());
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! The models available on this machine: the bundled one, those in the Hugging Face cache, and any
+//! folders or GGUF files the user names.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::source::validate_model_dir;
+
+/// Where a model was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelOrigin {
+    /// Shipped with Ponder.
+    Bundled,
+    /// A snapshot in the Hugging Face cache.
+    HubCache,
+    /// A folder the user named.
+    Folder,
+    /// A GGUF file the user named.
+    Gguf,
+}
+
+/// One model on disk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LocalModel {
+    /// A name to show and to pass back as `--model` (a hub id for cached models, else the path).
+    pub id: String,
+    /// The folder or file.
+    pub path: PathBuf,
+    /// Where it was found.
+    pub origin: ModelOrigin,
+    /// Architecture, or why the folder cannot be loaded.
+    pub status: Result<String, String>,
+    /// Bytes on disk (symlinks followed).
+    pub bytes: u64,
+}
+
+fn size_of(path: &Path) -> u64 {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => std::fs::read_dir(path)
+            .map(|entries| entries.filter_map(Result::ok).map(|e| size_of(&e.path())).sum())
+            .unwrap_or(0),
+        Ok(m) => m.len(),
+        Err(_) => 0,
+    }
+}
+
+fn folder(id: String, path: PathBuf, origin: ModelOrigin) -> LocalModel {
+    let status = validate_model_dir(&path).map_err(|e| e.to_string());
+    LocalModel { id, bytes: size_of(&path), path, origin, status }
+}
+
+/// Hub-cache snapshots that hold a `config.json`: `models--org--name/snapshots/<commit>/`. The newest
+/// snapshot of each repository (the one `refs/main` names, else any) is listed.
+fn cached(hub_cache: &Path) -> Vec<LocalModel> {
+    let Ok(repos) = std::fs::read_dir(hub_cache) else { return Vec::new() };
+    let mut out = Vec::new();
+    for repo in repos.filter_map(Result::ok) {
+        let name = repo.file_name().to_string_lossy().into_owned();
+        let Some(id) = name.strip_prefix("models--").map(|r| r.replacen("--", "/", 1)) else {
+            continue;
+        };
+        let snapshots = repo.path().join("snapshots");
+        let main = std::fs::read_to_string(repo.path().join("refs/main")).ok();
+        let chosen = main.map(|c| snapshots.join(c.trim())).filter(|p| p.is_dir()).or_else(|| {
+            std::fs::read_dir(&snapshots).ok()?.filter_map(Result::ok).map(|e| e.path()).next()
+        });
+        if let Some(dir) = chosen.filter(|d| d.join("config.json").exists()) {
+            out.push(folder(id, dir, ModelOrigin::HubCache));
+        }
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+/// Everything available: `bundled` first, then the cache at `hub_cache`, then `extra` paths.
+pub fn local_models(bundled: &Path, hub_cache: &Path, extra: &[PathBuf]) -> Vec<LocalModel> {
+    let mut out = Vec::new();
+    if bundled.is_dir() {
+        out.push(folder("ponder-tiny".into(), bundled.to_path_buf(), ModelOrigin::Bundled));
+    }
+    out.extend(cached(hub_cache));
+    for path in extra {
+        let id = path.display().to_string();
+        if path.extension().is_some_and(|e| e == "gguf") {
+            let status = if path.is_file() {
+                Err("GGUF files are listed but not yet loadable by Ponder".into())
+            } else {
+                Err("file not found".into())
+            };
+            out.push(LocalModel {
+                id,
+                path: path.clone(),
+                origin: ModelOrigin::Gguf,
+                status,
+                bytes: size_of(path),
+            });
+        } else {
+            out.push(folder(id, path.clone(), ModelOrigin::Folder));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_cached_snapshots_and_reports_broken_ones() {
+        let cache = tempfile::tempdir().unwrap();
+        let snap = cache.path().join("models--Qwen--Qwen3-0.6B/snapshots/abc");
+        std::fs::create_dir_all(&snap).unwrap();
+        std::fs::write(snap.join("config.json"), r#"{"architectures":["Qwen3ForCausalLM"]}"#)
+            .unwrap();
+        std::fs::create_dir_all(cache.path().join("datasets--x--y/snapshots/1")).unwrap();
+        let found = local_models(Path::new("/nonexistent"), cache.path(), &[]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].id, "Qwen/Qwen3-0.6B");
+        assert_eq!(found[0].origin, ModelOrigin::HubCache);
+        let why = found[0].status.clone().unwrap_err();
+        assert!(why.contains("tokenizer.json"), "a snapshot without a tokenizer says so: {why}");
+    }
+
+    #[test]
+    fn named_files_are_listed_even_when_missing() {
+        let found = local_models(
+            Path::new("/nonexistent"),
+            Path::new("/nonexistent"),
+            &[PathBuf::from("/tmp/none.gguf")],
+        );
+        assert_eq!(found[0].origin, ModelOrigin::Gguf);
+        assert_eq!(found[0].status, Err("file not found".into()));
+    }
+}

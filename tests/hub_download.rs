@@ -1,0 +1,106 @@
+//! Downloading a model by hub id, against a local server that speaks the Hugging Face Hub protocol:
+//! the standard cache layout, progress in bytes, reuse of cached files, cancel and resume.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ponder_engine::download::{download_model, is_needed, DownloadProgress, HubOptions};
+use ponder_engine::{Engine, FinishReason, GenerationRequest, ModelSource, Sampling};
+use ponder_tests::fake_hub::{FakeHub, FAKE_COMMIT};
+use ponder_tests::{bundled_model_dir, collect, texts};
+
+const REPO: &str = "ponder/ponder-tiny";
+
+fn options(hub: &FakeHub, cache: &Path) -> HubOptions {
+    HubOptions {
+        endpoint: hub.endpoint.clone(),
+        cache_dir: cache.to_path_buf(),
+        token: None,
+        chunk_size: 1 << 20,
+    }
+}
+
+fn needed_bytes() -> u64 {
+    std::fs::read_dir(bundled_model_dir())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| is_needed(&e.file_name().to_string_lossy()))
+        .map(|e| e.metadata().unwrap().len())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_into_the_hf_cache_with_progress_and_the_engine_runs_it() {
+    let hub = FakeHub::serve(REPO, &bundled_model_dir(), Duration::ZERO).await;
+    let cache = tempfile::tempdir().unwrap();
+    let seen: Arc<Mutex<Vec<DownloadProgress>>> = Arc::default();
+    let sink = seen.clone();
+    let dir =
+        download_model(REPO, &options(&hub, cache.path()), move |p| sink.lock().unwrap().push(p))
+            .await
+            .expect("download");
+
+    let repo_dir = cache.path().join("models--ponder--ponder-tiny");
+    assert_eq!(dir, repo_dir.join("snapshots").join(FAKE_COMMIT));
+    assert_eq!(std::fs::read_to_string(repo_dir.join("refs/main")).unwrap().trim(), FAKE_COMMIT);
+    let weights = dir.join("model.safetensors");
+    assert!(std::fs::canonicalize(&weights).unwrap().starts_with(repo_dir.join("blobs")));
+    assert_eq!(
+        std::fs::read(&weights).unwrap(),
+        std::fs::read(bundled_model_dir().join("model.safetensors")).unwrap()
+    );
+    assert!(!dir.join("README.md").exists(), "only the files a model needs are fetched");
+
+    let seen = seen.lock().unwrap().clone();
+    let total = needed_bytes();
+    assert!(seen.len() > 8, "progress is reported as bytes arrive: {}", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done), "monotonic");
+    let last = seen.last().unwrap();
+    assert_eq!((last.bytes_done, last.bytes_total), (total, total));
+
+    let engine = Engine::load(ModelSource::LocalDir(dir)).await.expect("loads from the cache");
+    let req = GenerationRequest {
+        sampling: Sampling::greedy(),
+        ..GenerationRequest::ask("What is 2 + 3?")
+    };
+    assert_eq!(texts(&collect(&engine, &req).await).2, Some(FinishReason::Stop));
+
+    let before = hub.bytes_served();
+    let again = download_model(REPO, &options(&hub, cache.path()), |_| {}).await.unwrap();
+    assert_eq!(again, repo_dir.join("snapshots").join(FAKE_COMMIT));
+    assert_eq!(hub.bytes_served(), before, "cached files are reused, not fetched again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_download_stops_and_later_resumes() {
+    let hub = FakeHub::serve(REPO, &bundled_model_dir(), Duration::from_millis(150)).await;
+    let cache = tempfile::tempdir().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let tx = Mutex::new(Some(tx));
+    let opts = options(&hub, cache.path());
+    let download = download_model(REPO, &opts, move |p| {
+        if p.file == "model.safetensors" && p.bytes_done > p.bytes_total / 2 {
+            if let Some(tx) = tx.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+        }
+    });
+    tokio::select! {
+        r = download => panic!("should have been cancelled first: {r:?}"),
+        _ = rx => {}
+    }
+    // Cancelling stops the network too: nothing more arrives once the future is gone.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after_cancel = hub.bytes_served();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(hub.bytes_served(), after_cancel, "no download continues after a cancel");
+
+    let dir = download_model(REPO, &options(&hub, cache.path()), |_| {}).await.expect("resumes");
+    let resumed = hub.bytes_served() - after_cancel;
+    assert!(resumed < needed_bytes(), "resumed {resumed} of {} bytes", needed_bytes());
+    assert_eq!(
+        std::fs::read(dir.join("model.safetensors")).unwrap(),
+        std::fs::read(bundled_model_dir().join("model.safetensors")).unwrap()
+    );
+}

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::Context;
 use ponder_engine::{
     CandidateEvent, DeviceChoice, Engine, Event, FinishReason, GenerationRequest, LoadOptions,
-    ModelSource, Quantization, Sampling,
+    Quantization, Sampling,
 };
 
 /// Options of `ponder ask`.
@@ -151,14 +151,15 @@ impl TextOut {
 
 /// Loads the model and streams the reply; Ctrl-C stops generation and keeps what was produced.
 pub async fn run(args: AskArgs) -> anyhow::Result<()> {
-    let dir = crate::model_arg::resolve(args.model.as_deref()).await?;
+    let source = crate::model_arg::resolve(args.model.as_deref()).await?;
     let options = LoadOptions {
         device: if args.gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu },
         quantization: args.quantize,
     };
-    let engine = Engine::load_with(ModelSource::LocalDir(dir.clone()), &options, |_| {})
+    let name = crate::model_arg::describe(&source);
+    let engine = Engine::load_with(source, &options, |_| {})
         .await
-        .with_context(|| format!("loading {}", dir.display()))?;
+        .with_context(|| format!("loading {name}"))?;
     let mut generation = engine.generate(&args.request()).await?;
     let stop = generation.stop_handle();
     tokio::spawn(async move {

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use ponder_engine::bench::{time_engine, BareModel, Timing};
-use ponder_engine::{Engine, GenerationRequest, ModelSource, Sampling};
+use ponder_engine::{Engine, GenerationRequest, Sampling};
 
 /// Options of `ponder bench`.
 #[derive(clap::Args)]
@@ -43,11 +43,10 @@ fn summarize(runs: &[Timing]) -> Summary {
 
 /// Loads the model twice (engine and bare) and times greedy generations, alternating the two.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let dir = crate::model_arg::resolve(args.model.as_deref()).await?;
-    let engine = Engine::load(ModelSource::LocalDir(dir.clone()))
-        .await
-        .with_context(|| format!("loading {}", dir.display()))?;
-    let bare = BareModel::load(&dir).await?;
+    let source = crate::model_arg::resolve(args.model.as_deref()).await?;
+    let name = crate::model_arg::describe(&source);
+    let engine = Engine::load(source.clone()).await.with_context(|| format!("loading {name}"))?;
+    let bare = BareModel::load(source).await?;
     let req = GenerationRequest {
         sampling: Sampling::greedy(),
         max_tokens: args.max_tokens,
@@ -61,7 +60,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         ours.push(time_engine(&engine, &req).await?);
     }
     let (o, b) = (summarize(&ours), summarize(&theirs));
-    println!("model: {} ({} runs each, medians, greedy)", dir.display(), args.runs.max(1));
+    println!("model: {name} ({} runs each, medians, greedy)", args.runs.max(1));
     println!("| | bare mistral.rs | ponder-engine | ratio / difference |");
     println!("|---|---|---|---|");
     println!(

@@ -115,10 +115,16 @@ async fn answer(engine: &Engine, p: &Problem, s: &Setting) -> (String, usize) {
 
 /// Runs the evaluation and prints (and optionally records) the results.
 pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let dir = crate::model_arg::resolve(args.model.as_deref()).await?;
-    let engine = Engine::load(ModelSource::LocalDir(dir.clone()))
-        .await
-        .with_context(|| format!("loading {}", dir.display()))?;
+    let source = crate::model_arg::resolve(args.model.as_deref()).await?;
+    let name = crate::model_arg::describe(&source);
+    let card_dir = match &source {
+        ModelSource::LocalDir(dir) => Some(dir.clone()),
+        ModelSource::Gguf(_) => None,
+    };
+    if args.write_card && card_dir.is_none() {
+        anyhow::bail!("--write-card needs a model folder (its README.md is the card)");
+    }
+    let engine = Engine::load(source).await.with_context(|| format!("loading {name}"))?;
     let problems = held_out_problems(args.seed, args.count);
     let mut results = Vec::new();
     for s in settings(args.greedy_only) {
@@ -160,7 +166,7 @@ pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
     }
     let table = markdown(&results, args.count, args.seed);
     println!("{table}");
-    if args.write_card {
+    if let (true, Some(dir)) = (args.write_card, card_dir) {
         let card_path = dir.join("README.md");
         let card = std::fs::read_to_string(&card_path)
             .with_context(|| format!("reading {}", card_path.display()))?;

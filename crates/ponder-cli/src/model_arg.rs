@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use ponder_engine::download::{download_model, HubOptions};
-use ponder_engine::validate_model_dir;
+use ponder_engine::{validate_model_dir, ModelSource};
 
 /// The bundled model folder.
 pub fn bundled() -> PathBuf {
@@ -32,23 +32,24 @@ fn cached_snapshot(cache: &Path, id: &str) -> Option<PathBuf> {
     validate_model_dir(&dir).is_ok().then_some(dir)
 }
 
-/// The folder to load for `--model` (default: the bundled model). A hub id is used offline when the
-/// cache has it, and otherwise downloaded with a progress bar; Ctrl-C cancels (and a rerun resumes).
-pub async fn resolve(model: Option<&str>) -> anyhow::Result<PathBuf> {
-    let Some(model) = model else { return Ok(bundled()) };
+/// What to load for `--model` (default: the bundled model): a folder, a `.gguf` file, or a hub id,
+/// used offline when the cache has it and otherwise downloaded with a progress bar (Ctrl-C cancels; a
+/// rerun resumes).
+pub async fn resolve(model: Option<&str>) -> anyhow::Result<ModelSource> {
+    let Some(model) = model else { return Ok(ModelSource::LocalDir(bundled())) };
     let path = Path::new(model);
     if path.exists() {
         if path.extension().is_some_and(|e| e == "gguf") {
-            anyhow::bail!("{model}: GGUF files are not loadable by Ponder yet; use a model folder");
+            return Ok(ModelSource::Gguf(path.to_path_buf()));
         }
-        return Ok(path.to_path_buf());
+        return Ok(ModelSource::LocalDir(path.to_path_buf()));
     }
     if !looks_like_hub_id(model) {
         anyhow::bail!("{model}: no such folder, and not a Hugging Face id like Qwen/Qwen3-0.6B");
     }
     let options = HubOptions::from_env();
     if let Some(dir) = cached_snapshot(&options.cache_dir, model) {
-        return Ok(dir);
+        return Ok(ModelSource::LocalDir(dir));
     }
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template(
@@ -70,7 +71,14 @@ pub async fn resolve(model: Option<&str>) -> anyhow::Result<PathBuf> {
         }
     };
     bar.finish_with_message(format!("downloaded {model}"));
-    Ok(dir)
+    Ok(ModelSource::LocalDir(dir))
+}
+
+/// The path behind a source, for messages.
+pub fn describe(source: &ModelSource) -> String {
+    match source {
+        ModelSource::LocalDir(p) | ModelSource::Gguf(p) => p.display().to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Timing one generation through [`Engine`] and through a bare mistral.rs loop, measured the same way,
 //! so `ponder bench` can print how much the engine's layers cost.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,10 +8,10 @@ use mistralrs::{Model, RequestBuilder, Response};
 
 use crate::events::Event;
 use crate::load::{build_on_own_thread, LoadOptions, LoaderRuntime};
-use crate::request::GenerationRequest;
+use crate::request::{GenerationRequest, Sampling};
 use crate::sampling::sampling_params;
 use crate::source::generation_defaults;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, ModelSource};
 
 /// What one generation measured, from the caller's side.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -76,15 +75,17 @@ pub async fn time_engine(engine: &Engine, req: &GenerationRequest) -> Result<Tim
 pub struct BareModel {
     model: Arc<Model>,
     _runtime: LoaderRuntime,
-    defaults: crate::request::Sampling,
+    defaults: Sampling,
 }
 
 impl BareModel {
-    /// Loads the folder exactly as [`Engine::load`] does, without the engine around it.
-    pub async fn load(dir: &Path) -> Result<Self, EngineError> {
-        let defaults = generation_defaults(dir)?;
-        let (model, runtime) =
-            build_on_own_thread(dir.to_path_buf(), LoadOptions::default()).await?;
+    /// Loads the model exactly as [`Engine::load`] does, without the engine around it.
+    pub async fn load(source: ModelSource) -> Result<Self, EngineError> {
+        let defaults = match &source {
+            ModelSource::LocalDir(dir) => generation_defaults(dir)?,
+            ModelSource::Gguf(_) => Sampling::qwen_recommended(),
+        };
+        let (model, runtime) = build_on_own_thread(source, LoadOptions::default()).await?;
         Ok(Self { model: Arc::new(model), _runtime: LoaderRuntime::new(runtime), defaults })
     }
 

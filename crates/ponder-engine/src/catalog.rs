@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::source::validate_model_dir;
+use crate::source::{read_gguf, validate_model_dir};
 
 /// Where a model was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -85,7 +85,7 @@ pub fn local_models(bundled: &Path, hub_cache: &Path, extra: &[PathBuf]) -> Vec<
         let id = path.display().to_string();
         if path.extension().is_some_and(|e| e == "gguf") {
             let status = if path.is_file() {
-                Err("GGUF files are listed but not yet loadable by Ponder".into())
+                read_gguf(path).map(|h| h.architecture).map_err(|e| e.to_string())
             } else {
                 Err("file not found".into())
             };

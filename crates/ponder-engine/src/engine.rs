@@ -11,7 +11,9 @@ use crate::generation::{self, Generation, Job};
 use crate::load::{build_on_own_thread, LoadOptions, LoadStage, LoaderRuntime};
 use crate::request::{ChatRole, GenerationRequest, Sampling};
 use crate::sampling::sampling_params;
-use crate::source::{chat_template, generation_defaults, think_tags, validate_model_dir};
+use crate::source::{
+    chat_template, generation_defaults, read_gguf, think_tags, validate_model_dir,
+};
 use crate::split::SplitStart;
 use crate::{EngineError, ModelSource};
 
@@ -55,20 +57,44 @@ impl Engine {
         options: &LoadOptions,
         on_stage: impl Fn(LoadStage),
     ) -> Result<Self, EngineError> {
-        let ModelSource::LocalDir(dir) = source;
         on_stage(LoadStage::Checking);
-        let architecture = validate_model_dir(&dir)?;
-        let defaults = generation_defaults(&dir)?;
-        let tags = think_tags(&dir)?;
-        let split_start = SplitStart::for_template(&chat_template(&dir)?);
-        let info = ModelInfo {
-            id: dir.display().to_string(),
-            architecture,
-            device: options.device.resolve()?.to_string(),
-            quantization: options.quantization.map(|q| q.name().to_string()),
+        let device = options.device.resolve()?.to_string();
+        let (info, defaults, tags, template) = match &source {
+            ModelSource::LocalDir(dir) => {
+                let info = ModelInfo {
+                    id: dir.display().to_string(),
+                    architecture: validate_model_dir(dir)?,
+                    device,
+                    quantization: options.quantization.map(|q| q.name().to_string()),
+                };
+                (info, generation_defaults(dir)?, think_tags(dir)?, chat_template(dir)?)
+            }
+            ModelSource::Gguf(file) => {
+                if options.quantization.is_some() {
+                    return Err(EngineError::InvalidRequest(
+                        "a GGUF file is quantized already; load it without in-situ quantization"
+                            .into(),
+                    ));
+                }
+                let header = read_gguf(file)?;
+                // GGUF carries no generation_config.json; one placed beside the file wins.
+                let beside = file.parent().filter(|d| d.join("generation_config.json").exists());
+                let defaults = match beside {
+                    Some(dir) => generation_defaults(dir)?,
+                    None => Sampling::qwen_recommended(),
+                };
+                let info = ModelInfo {
+                    id: file.display().to_string(),
+                    architecture: header.architecture,
+                    device,
+                    quantization: Some(format!("GGUF {}", header.weights_dtype)),
+                };
+                (info, defaults, header.tags, header.chat_template)
+            }
         };
+        let split_start = SplitStart::for_template(&template);
         on_stage(LoadStage::Loading);
-        let (model, runtime) = build_on_own_thread(dir, options.clone()).await?;
+        let (model, runtime) = build_on_own_thread(source, options.clone()).await?;
         on_stage(LoadStage::Ready);
         Ok(Self {
             model: Arc::new(model),

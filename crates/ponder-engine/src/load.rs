@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use mistralrs::{IsqType, Model, ModelDType, TextModelBuilder};
+use mistralrs::{GgufModelBuilder, IsqType, Model, ModelDType, TextModelBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::EngineError;
+use crate::{EngineError, ModelSource};
 
 /// Where the model runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,9 +84,36 @@ fn float32_weights(dir: &Path) -> bool {
     std::fs::read_to_string(dir.join("config.json")).is_ok_and(|t| t.contains("\"float32\""))
 }
 
+async fn build(source: &ModelSource, options: &LoadOptions) -> anyhow::Result<Model> {
+    let cpu = options.device == DeviceChoice::Cpu;
+    match source {
+        ModelSource::LocalDir(dir) => {
+            let dtype = if float32_weights(dir) { ModelDType::F32 } else { ModelDType::Auto };
+            let mut builder = TextModelBuilder::new(dir.display().to_string()).with_dtype(dtype);
+            if cpu {
+                builder = builder.with_force_cpu();
+            }
+            if let Some(q) = options.quantization {
+                builder = builder.with_isq(q.isq());
+            }
+            builder.build().await
+        }
+        ModelSource::Gguf(file) => {
+            let folder = file.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+            let name =
+                file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let mut builder = GgufModelBuilder::new(folder.display().to_string(), vec![name]);
+            if cpu {
+                builder = builder.with_force_cpu();
+            }
+            builder.build().await
+        }
+    }
+}
+
 /// Builds the model on a thread of its own with its own runtime (mistral.rs's build blocks).
 pub(crate) async fn build_on_own_thread(
-    dir: PathBuf,
+    source: ModelSource,
     options: LoadOptions,
 ) -> Result<(Model, tokio::runtime::Runtime), EngineError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -99,18 +126,8 @@ pub(crate) async fn build_on_own_thread(
                 .build()
                 .map_err(|e| EngineError::Load(e.to_string()))
                 .and_then(|rt| {
-                    let dtype =
-                        if float32_weights(&dir) { ModelDType::F32 } else { ModelDType::Auto };
-                    let mut builder =
-                        TextModelBuilder::new(dir.display().to_string()).with_dtype(dtype);
-                    if options.device == DeviceChoice::Cpu {
-                        builder = builder.with_force_cpu();
-                    }
-                    if let Some(q) = options.quantization {
-                        builder = builder.with_isq(q.isq());
-                    }
                     let model = rt
-                        .block_on(builder.build())
+                        .block_on(build(&source, &options))
                         .map_err(|e| EngineError::Load(format!("{e:#}")));
                     model.map(|m| (m, rt))
                 });

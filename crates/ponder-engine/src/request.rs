@@ -48,6 +48,18 @@ pub struct Sampling {
 }
 
 impl Sampling {
+    /// Qwen3's published recommendation for thinking mode, for models that ship no
+    /// `generation_config.json` (GGUF files).
+    pub fn qwen_recommended() -> Self {
+        Self {
+            temperature: Some(0.6),
+            top_k: Some(20),
+            top_p: Some(0.95),
+            min_p: Some(0.0),
+            ..Self::default()
+        }
+    }
+
     /// Always the most likely token.
     pub fn greedy() -> Self {
         Self { temperature: Some(0.0), top_k: Some(1), ..Self::default() }

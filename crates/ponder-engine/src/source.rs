@@ -12,6 +12,8 @@ use crate::EngineError;
 pub enum ModelSource {
     /// A folder in Hugging Face layout (`config.json`, `*.safetensors`, `tokenizer.json`, …).
     LocalDir(PathBuf),
+    /// A single GGUF file (weights, tokenizer and chat template in one).
+    Gguf(PathBuf),
 }
 
 impl ModelSource {
@@ -72,6 +74,66 @@ pub const SUPPORTED_ARCHITECTURES: &[(&str, &str)] = &[
     ("Qwen3ForCausalLM", "qwen3"),
     ("Qwen3MoeForCausalLM", "qwen3_moe"),
 ];
+
+/// GGUF's `general.architecture` names for the same architectures.
+const GGUF_ARCHITECTURES: &[(&str, &str)] = &[
+    ("qwen2", "Qwen2ForCausalLM"),
+    ("qwen3", "Qwen3ForCausalLM"),
+    ("qwen3moe", "Qwen3MoeForCausalLM"),
+];
+
+/// What a GGUF file's header says about the model in it.
+pub(crate) struct GgufHeader {
+    /// The Hugging Face architecture name.
+    pub architecture: String,
+    /// `tokenizer.chat_template`, or empty.
+    pub chat_template: String,
+    /// Ids of the thinking tags in `tokenizer.ggml.tokens`.
+    pub tags: Option<ThinkTags>,
+    /// The most common type of its matrices (`Q4K`, `Q8_0`, `F16`, …).
+    pub weights_dtype: String,
+}
+
+/// Reads and checks a GGUF file's header: the magic number, a supported architecture, a tokenizer.
+pub(crate) fn read_gguf(path: &Path) -> Result<GgufHeader, EngineError> {
+    use candle_core::quantized::gguf_file::{Content, Value};
+    let corrupt = |reason: String| EngineError::CorruptFile { path: path.to_path_buf(), reason };
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => EngineError::MissingFile(path.to_path_buf()),
+        _ => corrupt(e.to_string()),
+    })?;
+    let content = Content::read(&mut std::io::BufReader::new(file))
+        .map_err(|e| corrupt(format!("not a readable GGUF file: {e}")))?;
+    let meta = &content.metadata;
+    let text = |key: &str| meta.get(key).and_then(|v| v.to_string().ok()).cloned();
+    let declared =
+        text("general.architecture").ok_or_else(|| corrupt("no general.architecture".into()))?;
+    let architecture = GGUF_ARCHITECTURES
+        .iter()
+        .find(|(g, _)| *g == declared)
+        .map(|(_, hf)| hf.to_string())
+        .ok_or_else(|| EngineError::UnsupportedArchitecture {
+            path: path.to_path_buf(),
+            found: declared,
+        })?;
+    let tokens = match meta.get("tokenizer.ggml.tokens") {
+        Some(Value::Array(tokens)) => tokens,
+        _ => return Err(corrupt("has no tokenizer (tokenizer.ggml.tokens)".into())),
+    };
+    let id_of = |tag: &str| {
+        tokens.iter().position(|t| matches!(t, Value::String(s) if s == tag)).map(|i| i as u32)
+    };
+    let tags =
+        id_of("<think>").zip(id_of("</think>")).map(|(open, close)| ThinkTags { open, close });
+    let chat_template = text("tokenizer.chat_template").unwrap_or_default();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for info in content.tensor_infos.values().filter(|i| i.shape.rank() == 2) {
+        *counts.entry(format!("{:?}", info.ggml_dtype)).or_default() += 1;
+    }
+    let weights_dtype =
+        counts.into_iter().max_by_key(|(_, n)| *n).map(|(t, _)| t).unwrap_or_else(|| "?".into());
+    Ok(GgufHeader { architecture, chat_template, tags, weights_dtype })
+}
 
 /// The architecture `config.json` declares, if it is one Ponder runs.
 fn check_architecture(config: &serde_json::Value, path: &Path) -> Result<String, EngineError> {

@@ -11,6 +11,7 @@
 pub mod chat;
 pub mod data;
 pub mod export;
+pub mod gguf;
 pub mod grade;
 pub mod model;
 pub mod ops;

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use candle_core::quantized::GgmlDType;
 use clap::{Parser, Subcommand};
 use ponder_train::tasks::{Generator, Split};
 use ponder_train::train::{self, RunDir, TrainConfig};
@@ -48,6 +49,18 @@ enum Command {
         /// The run used the toy configuration.
         #[arg(long)]
         tiny: bool,
+    },
+    /// Write a model folder as a single GGUF file (to try or test GGUF loading).
+    Gguf {
+        /// The model folder.
+        #[arg(long, default_value = "models/ponder-tiny")]
+        model: PathBuf,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Store matrices as Q8_0 instead of F32.
+        #[arg(long)]
+        q8: bool,
     },
     /// Print generated problems as JSON lines.
     Sample {
@@ -97,6 +110,11 @@ fn main() -> anyhow::Result<()> {
             let cfg = if tiny { TrainConfig::tiny() } else { TrainConfig::full() };
             let step = train::snapshot(&cfg, &RunDir::new(&run_dir)?, &out)?;
             println!("wrote step {step} to {}", out.display());
+        }
+        Command::Gguf { model, out, q8 } => {
+            let dtype = if q8 { GgmlDType::Q8_0 } else { GgmlDType::F32 };
+            ponder_train::gguf::export_gguf(&model, &out, dtype)?;
+            println!("wrote {}", out.display());
         }
         Command::Sample { count, held_out, seed } => {
             let split = if held_out { Split::HeldOut } else { Split::Train };

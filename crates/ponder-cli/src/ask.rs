@@ -160,10 +160,13 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     let engine = Engine::load_with(source, &options, |_| {})
         .await
         .with_context(|| format!("loading {name}"))?;
+    // Install the Ctrl-C handler (on first poll) before any output, so an early Ctrl-C is a stop too.
+    let mut interrupt = Box::pin(tokio::signal::ctrl_c());
+    let _ = futures::poll!(&mut interrupt);
     let mut generation = engine.generate(&args.request()).await?;
     let stop = generation.stop_handle();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if interrupt.await.is_ok() {
             stop.stop();
         }
     });

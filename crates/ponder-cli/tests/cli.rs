@@ -1,0 +1,88 @@
+//! The `ponder` binary on the bundled model: JSON events, flags, clear failures, and Ctrl-C.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+fn ponder(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ponder")).args(args).output().expect("runs")
+}
+
+#[test]
+fn ask_json_prints_one_event_per_line_thinking_then_answer() {
+    let out = ponder(&["ask", "--json", "--temperature", "0", "What is 25 + 17?"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let first_answer = kinds.iter().position(|k| *k == "answer").expect("an answer");
+    assert!(kinds[..first_answer].contains(&"thinking"), "{kinds:?}");
+    assert_eq!(&kinds[kinds.len() - 2..], ["usage", "finished"]);
+    assert!(events.iter().all(|e| e["candidate"] == 0));
+}
+
+#[test]
+fn no_think_and_hide_thinking_print_only_the_answer() {
+    let out = ponder(&["ask", "--no-think", "--temperature", "0", "What is 3 + 4?"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(!text.contains("digit by digit"), "{text}");
+    let out = ponder(&["ask", "--hide-thinking", "--temperature", "0", "What is 3 + 4?"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("digit by digit") && text.contains('='), "{text}");
+}
+
+#[test]
+fn a_missing_model_fails_with_its_name() {
+    let out = ponder(&["ask", "--model", "/no/such/model", "hi"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/no/such/model"), "{err}");
+}
+
+#[test]
+fn models_lists_the_bundled_model_as_ready() {
+    let out = ponder(&["models", "--json"]);
+    assert!(out.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bundled = &list.as_array().unwrap()[0];
+    assert_eq!(bundled["id"], "ponder-tiny");
+    assert_eq!(bundled["status"]["Ok"], "Qwen3ForCausalLM");
+}
+
+#[test]
+fn ctrl_c_stops_generation_and_keeps_what_was_written() {
+    // A hot temperature makes the model ramble, so it is still writing when the signal comes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ponder"))
+        .args([
+            "ask",
+            "--temperature",
+            "2",
+            "--top-k",
+            "1000",
+            "--top-p",
+            "1",
+            "--max-tokens",
+            "4000",
+        ])
+        .arg("What is 9999 + 9999?")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while seen.len() < 40 {
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(n > 0, "ended before it could be stopped");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "a stop is not a failure");
+    assert!(rest.lines().any(|l| l == "[stopped]"), "{rest}");
+}

@@ -138,6 +138,8 @@ column, writes the carry or borrow and the partial result.
 {EVAL_END}
 
 ## Limits
+- It makes mistakes, most often on comparisons and multiplication: the evaluation above gives its
+  exact-match rate per kind. Check its answers.
 - It knows nothing but the arithmetic above. Anything else gets a short note saying so.
 - Two-digit by two-digit multiplication is not taught. An earlier run of the same size trained on it
   reached 1% (its working is three times as long as a 3-digit addition's), so it was narrowed out to

@@ -187,18 +187,22 @@ pub fn compare(lang: Lang, a: i64, b: i64) -> Working {
             Lang::En => "Same number of digits, so compare from the left.".to_string(),
             Lang::Zh => "位数相同，从最高位开始比较。".to_string(),
         });
-        for (x, y) in da.iter().zip(&db) {
+        // Like the other operations, each line re-writes the digits still to be compared, so the pair
+        // a step needs always opens the line above instead of sitting somewhere inside the question.
+        for i in 0..da.len() {
+            let (x, y) = (da[i], db[i]);
+            let (ra, rb) = (rest(&da[i..]), rest(&db[i..]));
             if x == y {
                 lines.push(match lang {
-                    Lang::En => format!("{x} = {y}, next digit."),
-                    Lang::Zh => format!("{x} = {y}，看下一位。"),
+                    Lang::En => format!("{ra} vs {rb}: {x} = {y}, next digit."),
+                    Lang::Zh => format!("{ra} 与 {rb}：{x} = {y}，看下一位。"),
                 });
                 continue;
             }
             let sign = if x > y { '>' } else { '<' };
             lines.push(match lang {
-                Lang::En => format!("{x} {sign} {y}, so {larger} is larger."),
-                Lang::Zh => format!("{x} {sign} {y}，所以 {larger} 更大。"),
+                Lang::En => format!("{ra} vs {rb}: {x} {sign} {y}, so {larger} is larger."),
+                Lang::Zh => format!("{ra} 与 {rb}：{x} {sign} {y}，所以 {larger} 更大。"),
             });
             break;
         }
@@ -236,6 +240,14 @@ mod tests {
         assert_eq!(w.result, 936);
         assert_eq!(w.lines[1], "347 + 589, carry 0: 7 + 9 + 0 = 16, write 6, carry 1. So far: 6.");
         assert_eq!(w.lines[2], "34 + 58, carry 1: 4 + 8 + 1 = 13, write 3, carry 1. So far: 36.");
+    }
+
+    #[test]
+    fn comparison_rewrites_the_digits_still_to_compare() {
+        let w = compare(Lang::En, 4721, 4712);
+        assert_eq!(w.result, 4721);
+        assert_eq!(w.lines[2], "4721 vs 4712: 4 = 4, next digit.");
+        assert_eq!(w.lines[4], "21 vs 12: 2 > 1, so 4721 is larger.");
     }
 
     #[test]

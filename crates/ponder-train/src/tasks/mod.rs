@@ -199,11 +199,11 @@ impl Generator {
     /// A problem drawn from the training mix (kinds weighted by how much practice they need).
     pub fn mixed(&mut self) -> Problem {
         const MIX: &[(TaskKind, u32)] = &[
-            (TaskKind::Add, 26),
-            (TaskKind::Sub, 26),
-            (TaskKind::Mul, 16),
-            (TaskKind::Compare, 10),
-            (TaskKind::Word, 20),
+            (TaskKind::Add, 22),
+            (TaskKind::Sub, 22),
+            (TaskKind::Mul, 22),
+            (TaskKind::Compare, 14),
+            (TaskKind::Word, 18),
             (TaskKind::Chat, 2),
         ];
         let total: u32 = MIX.iter().map(|(_, w)| w).sum();

@@ -2,7 +2,8 @@
 //!
 //! Parameter names match Hugging Face's `Qwen3ForCausalLM` (`model.layers.0.self_attn.q_proj.weight`, …),
 //! so the trained weights load in mistral.rs and transformers unchanged. candle-nn's fused `rope`,
-//! `rms_norm` and `softmax_last_dim` have no backward, hence the `_slow`/basic variants here.
+//! `rms_norm` and `softmax_last_dim` have no backward, so RMSNorm, RoPE and the causal softmax come from
+//! our own fused ops in [`crate::ops`], each with its own backward pass.
 
 use candle_core::{DType, Device, Module, Tensor, Var};
 use candle_nn::VarMap;

@@ -1,4 +1,4 @@
-//! AdamW with decoupled weight decay on matrices only, global-norm clipping, and a warm-up + cosine schedule.
+//! AdamW with decoupled weight decay on matrices only, global-norm clipping, and a warm-up / plateau / cosine-decay schedule.
 //!
 //! Why not candle-nn's `AdamW`: it decays every parameter (norm gains included) and keeps its moments
 //! private, so they could not be saved in a checkpoint for an exact resume.

@@ -58,6 +58,12 @@ pub struct AskArgs {
     /// Quantize the weights while loading: `q4k` or `q8_0`.
     #[arg(long, value_parser = parse_quantization)]
     quantize: Option<Quantization>,
+    /// Save the conversation in the history (see `ponder history`), as the app does.
+    #[arg(long)]
+    save: bool,
+    /// Folder of the history database (default: `PONDER_DATA_DIR`, then the platform's data folder).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 fn parse_quantization(s: &str) -> Result<Quantization, String> {
@@ -163,7 +169,18 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     // Install the Ctrl-C handler (on first poll) before any output, so an early Ctrl-C is a stop too.
     let mut interrupt = Box::pin(tokio::signal::ctrl_c());
     let _ = futures::poll!(&mut interrupt);
-    let mut generation = engine.generate(&args.request()).await?;
+    let request = args.request();
+    let store = match args.save {
+        true => {
+            let path = ponder_store::database_path(args.data_dir.as_deref())
+                .context("no data folder: set PONDER_DATA_DIR or pass --data-dir")?;
+            let store = ponder_store::Store::open(&path).await?;
+            let (_, question) = store.start_conversation(&args.question).await?;
+            Some((store, question.id))
+        }
+        false => None,
+    };
+    let mut generation = engine.generate(&request).await?;
     let stop = generation.stop_handle();
     tokio::spawn(async move {
         if interrupt.await.is_ok() {
@@ -181,15 +198,44 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
         later: vec![],
     };
     let mut error = None;
-    while let Some(e) = generation.next().await {
+    let mut write_error = None;
+    let mut handle = |e: &CandidateEvent| {
         if let Event::Finished(FinishReason::Error(m)) = &e.event {
             error.get_or_insert_with(|| m.clone());
         }
-        if args.json {
-            writeln!(out, "{}", serde_json::to_string(&e)?)?;
+        let written = if args.json {
+            serde_json::to_string(e)
+                .map_err(std::io::Error::other)
+                .and_then(|j| writeln!(out, "{j}"))
         } else {
-            text.write(&mut out, &e)?;
+            text.write(&mut out, e)
+        };
+        if let Err(w) = written {
+            write_error.get_or_insert(w);
         }
+    };
+    match store {
+        Some((store, question)) => {
+            let settings = ponder_chat::generation_settings(engine.info(), &request);
+            ponder_chat::record(
+                &store,
+                question,
+                settings,
+                generation,
+                request.candidates,
+                |e, _| handle(e),
+            )
+            .await?;
+            store.close().await;
+        }
+        None => {
+            while let Some(e) = generation.next().await {
+                handle(&e);
+            }
+        }
+    }
+    if let Some(w) = write_error {
+        return Err(w.into());
     }
     if !args.json {
         text.finish(&mut out)?;

@@ -20,9 +20,13 @@ pub struct BenchArgs {
     /// The prompt.
     #[arg(long, default_value = "What is 4821 + 3967?")]
     question: String,
+    /// Instead: the cost of saving the streamed answer to the history database, relative to
+    /// generating it.
+    #[arg(long)]
+    persistence: bool,
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
+pub(crate) fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(|a, b| a.total_cmp(b));
     xs.get(xs.len() / 2).copied().unwrap_or(0.0)
 }
@@ -46,6 +50,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let source = crate::model_arg::resolve(args.model.as_deref()).await?;
     let name = crate::model_arg::describe(&source);
     let engine = Engine::load(source.clone()).await.with_context(|| format!("loading {name}"))?;
+    if args.persistence {
+        return crate::bench_persistence::run(
+            &engine,
+            &name,
+            &args.question,
+            args.runs,
+            args.max_tokens,
+        )
+        .await;
+    }
     let bare = BareModel::load(source).await?;
     let req = GenerationRequest {
         sampling: Sampling::greedy(),

@@ -28,6 +28,20 @@ pub struct EvalArgs {
     /// Only the greedy settings (faster).
     #[arg(long)]
     greedy_only: bool,
+    /// Write every wrong answer (question, thinking, answer, expected) to this JSON Lines file.
+    #[arg(long)]
+    failures: Option<std::path::PathBuf>,
+}
+
+/// One wrong answer, for reading what the model gets wrong.
+#[derive(Serialize)]
+struct Failure<'a> {
+    setting: &'static str,
+    kind: &'static str,
+    question: &'a str,
+    expected: Option<i64>,
+    thinking: &'a str,
+    answer: &'a str,
 }
 
 #[derive(Serialize)]
@@ -88,29 +102,37 @@ pub fn held_out_problems(seed: u64, count: usize) -> Vec<Problem> {
         .collect()
 }
 
-async fn answer(engine: &Engine, p: &Problem, s: &Setting) -> (String, usize) {
+/// What the model wrote for one problem.
+struct Output {
+    thinking: String,
+    answer: String,
+    tokens: usize,
+}
+
+async fn answer(engine: &Engine, p: &Problem, s: &Setting) -> Output {
     let req = GenerationRequest {
         messages: vec![ponder_engine::ChatMessage::user(&p.question)],
         thinking: s.thinking,
         sampling: s.sampling.clone(),
         ..GenerationRequest::ask("")
     };
-    let (mut text, mut tokens) = (String::new(), 0);
+    let mut out = Output { thinking: String::new(), answer: String::new(), tokens: 0 };
     let events = match engine.generate(&req).await {
         Ok(generation) => generation.collect().await,
         Err(e) => {
             eprintln!("{}: {e}", p.question);
-            return (text, tokens);
+            return out;
         }
     };
     for e in events {
         match e.event {
-            Event::Answer(t) => text.push_str(&t),
-            Event::Usage(u) => tokens = u.thinking_tokens + u.answer_tokens,
+            Event::Thinking(t) => out.thinking.push_str(&t),
+            Event::Answer(t) => out.answer.push_str(&t),
+            Event::Usage(u) => out.tokens = u.thinking_tokens + u.answer_tokens,
             _ => {}
         }
     }
-    (text, tokens)
+    out
 }
 
 /// Runs the evaluation and prints (and optionally records) the results.
@@ -127,13 +149,13 @@ pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
     let engine = Engine::load(source).await.with_context(|| format!("loading {name}"))?;
     let problems = held_out_problems(args.seed, args.count);
     let mut results = Vec::new();
+    let mut failures = String::new();
     for s in settings(args.greedy_only) {
         let begun = Instant::now();
         // One at a time: the engine queues requests anyway (see ARCHITECTURE.md).
-        let mut outputs: Vec<(usize, String, usize)> = Vec::with_capacity(problems.len());
-        for (i, p) in problems.iter().enumerate() {
-            let (text, tokens) = answer(&engine, p, &s).await;
-            outputs.push((i, text, tokens));
+        let mut outputs = Vec::with_capacity(problems.len());
+        for p in &problems {
+            outputs.push(answer(&engine, p, &s).await);
         }
         let mut r = SettingResult {
             name: s.name,
@@ -144,15 +166,26 @@ pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
             mean_generated_tokens: 0.0,
             seconds: begun.elapsed().as_secs_f64(),
         };
-        for (i, text, tokens) in &outputs {
-            let p = &problems[*i];
-            let ok = p.expected.is_some_and(|e| is_correct(text, e));
+        for (p, out) in problems.iter().zip(&outputs) {
+            let ok = p.expected.is_some_and(|e| is_correct(&out.answer, e));
+            if !ok {
+                let failure = Failure {
+                    setting: s.name,
+                    kind: p.kind.name(),
+                    question: &p.question,
+                    expected: p.expected,
+                    thinking: &out.thinking,
+                    answer: &out.answer,
+                };
+                failures.push_str(&serde_json::to_string(&failure)?);
+                failures.push('\n');
+            }
             let e = r.per_kind.entry(p.kind.name()).or_insert((0, 0));
             e.0 += usize::from(ok);
             e.1 += 1;
             r.correct += usize::from(ok);
             r.total += 1;
-            r.mean_generated_tokens += *tokens as f64 / outputs.len() as f64;
+            r.mean_generated_tokens += out.tokens as f64 / outputs.len() as f64;
         }
         eprintln!(
             "{}: {}/{} ({:.1}%) in {:.0} s",
@@ -163,6 +196,9 @@ pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
             r.seconds
         );
         results.push(r);
+    }
+    if let Some(path) = &args.failures {
+        std::fs::write(path, failures).with_context(|| format!("writing {}", path.display()))?;
     }
     let table = markdown(&results, args.count, args.seed);
     println!("{table}");

@@ -1,8 +1,10 @@
-//! `ponder`: command-line access to Ponder's engine.
+//! `ponder`: command-line access to Ponder's engine and history.
 
 mod ask;
 mod bench;
+mod bench_persistence;
 mod eval;
+mod history;
 mod model_arg;
 mod models;
 
@@ -19,6 +21,8 @@ struct Cli {
 enum Command {
     /// Ask a question and stream the thinking and the answer.
     Ask(ask::AskArgs),
+    /// List, search or print saved conversations (`ask --save` saves them, as the app does).
+    History(history::HistoryArgs),
     /// List the models available on this machine (bundled, Hugging Face cache, and PATHS given).
     Models(models::ModelsArgs),
     /// Time decoding and first-token latency through ponder-engine against a bare mistral.rs loop.
@@ -34,5 +38,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Models(args) => models::run(args),
+        Command::History(args) => history::run(args).await,
     }
 }

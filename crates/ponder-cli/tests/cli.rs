@@ -86,3 +86,38 @@ fn ctrl_c_stops_generation_and_keeps_what_was_written() {
     assert!(child.wait().unwrap().success(), "a stop is not a failure");
     assert!(rest.lines().any(|l| l == "[stopped]"), "{rest}");
 }
+
+#[test]
+fn ask_save_keeps_the_conversation_for_history_to_list_search_and_show() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let out =
+        ponder(&["ask", "--save", "--data-dir", dir, "--temperature", "0", "What is 25 + 17?"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(data.path().join("ponder.db").exists());
+
+    let list = String::from_utf8(ponder(&["history", "--data-dir", dir]).stdout).unwrap();
+    assert!(list.contains("What is 25 + 17?"), "{list}");
+    let id = list.split_whitespace().next().unwrap().to_string();
+    let found = String::from_utf8(
+        ponder(&["history", "--data-dir", dir, "--search", "digit", "--thinking"]).stdout,
+    )
+    .unwrap();
+    assert!(found.contains("Thinking") && found.contains("digit"), "{found}");
+    let shown = ponder(&["history", "--data-dir", dir, "--show", &id]);
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(
+        shown.contains("> What is 25 + 17?")
+            && shown.contains("digit by digit")
+            && shown.contains("42"),
+        "{shown}"
+    );
+
+    // The environment variable is the other way to choose the folder.
+    let env = Command::new(env!("CARGO_BIN_EXE_ponder"))
+        .args(["history"])
+        .env("PONDER_DATA_DIR", dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(env.stdout).unwrap().contains("What is 25 + 17?"));
+}

@@ -1,0 +1,87 @@
+//! Engine types to store records and back: the context a question is asked in, the settings an
+//! answer was made with, and how it ended.
+
+use ponder_engine::{ChatMessage, ChatRole, FinishReason, GenerationRequest, ModelInfo, Usage};
+use ponder_store::{
+    GenerationOutcome, GenerationSettings, MessageId, MessageStatus, ModelIdentity, Role, Thread,
+};
+
+/// The messages from the first question down to `question`, following parents (so it is the branch
+/// the question is on, whatever is on screen). Answers carry only their text; an answer that failed
+/// or is empty is left out, since the model never said it.
+pub fn context(thread: &Thread, question: MessageId) -> Vec<ChatMessage> {
+    let mut chain = Vec::new();
+    let mut next = Some(question);
+    while let Some(id) = next {
+        let Some(m) = thread.message(id) else { break };
+        chain.push(m);
+        next = m.parent_id;
+    }
+    chain
+        .into_iter()
+        .rev()
+        .filter(|m| match m.role {
+            Role::Assistant => m.status != MessageStatus::Failed && !m.content.trim().is_empty(),
+            _ => true,
+        })
+        .map(|m| ChatMessage {
+            role: match m.role {
+                Role::System => ChatRole::System,
+                Role::User => ChatRole::User,
+                Role::Assistant => ChatRole::Assistant,
+            },
+            content: m.content.clone(),
+        })
+        .collect()
+}
+
+/// Everything about the model and the request that produced an answer.
+pub fn generation_settings(info: &ModelInfo, request: &GenerationRequest) -> GenerationSettings {
+    let mut sampling = serde_json::to_value(&request.sampling).unwrap_or_default();
+    if let Some(map) = sampling.as_object_mut() {
+        map.insert("max_tokens".into(), request.max_tokens.into());
+        map.insert("candidates".into(), request.candidates.into());
+    }
+    let local = std::path::Path::new(&info.id).exists();
+    GenerationSettings {
+        model: ModelIdentity {
+            id: info.id.clone(),
+            path: local.then(|| info.id.clone()),
+            file_hash: None,
+            architecture: Some(info.architecture.clone()),
+            quantization: info.quantization.clone(),
+            device: info.device.clone(),
+        },
+        sampling,
+        thinking_enabled: request.thinking,
+        thinking_budget: request.thinking_budget.map(|b| b as u32),
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
+/// How a generation ended, in the store's terms.
+pub fn outcome(
+    usage: Option<&Usage>,
+    finish: Option<&FinishReason>,
+    thinking_ms: Option<f64>,
+    total_ms: f64,
+) -> GenerationOutcome {
+    use ponder_store::FinishReason as Stored;
+    let (finish_reason, error) = match finish {
+        Some(FinishReason::Stop) => (Stored::Stop, None),
+        Some(FinishReason::Length) => (Stored::Length, None),
+        Some(FinishReason::Cancelled) => (Stored::Cancelled, None),
+        Some(FinishReason::Error(e)) => (Stored::Error, Some(e.clone())),
+        None => (Stored::Error, Some("the engine's stream ended without finishing".to_string())),
+    };
+    GenerationOutcome {
+        prompt_tokens: usage.map_or(0, |u| u.prompt_tokens as u32),
+        thinking_tokens: usage.map_or(0, |u| u.thinking_tokens as u32),
+        answer_tokens: usage.map_or(0, |u| u.answer_tokens as u32),
+        time_to_first_token_ms: usage.map(|u| u.time_to_first_token_ms),
+        thinking_ms,
+        total_ms,
+        finish_reason: Some(finish_reason),
+        error,
+    }
+}

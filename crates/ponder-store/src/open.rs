@@ -1,0 +1,223 @@
+//! Opening the database: pragmas, a backup before any upgrade, migrations, crash recovery, repair.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use crate::error::{Result, StoreError};
+use crate::{now_ms, Store};
+
+/// The schema, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How to open a store.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// The database file (created with its folder if missing).
+    pub path: PathBuf,
+    /// How long to wait for another connection's lock before reporting [`StoreError::Locked`].
+    pub busy_timeout: Duration,
+    /// How often a streamed answer is written while it grows: at most this much text is lost if
+    /// the process is killed.
+    pub flush_interval: Duration,
+    /// Connections for reading (writes share one connection, so they never wait on each other).
+    pub readers: u32,
+}
+
+impl StoreOptions {
+    /// Defaults for the database at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            busy_timeout: Duration::from_secs(3),
+            flush_interval: Duration::from_secs(1),
+            readers: 4,
+        }
+    }
+}
+
+/// What [`Store::repair`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepairReport {
+    /// A byte-for-byte copy of the damaged file, made before anything else.
+    pub backup: PathBuf,
+    /// Whether any data could be copied into the new database (otherwise it starts empty).
+    pub recovered: bool,
+}
+
+fn connect_options(opts: &StoreOptions) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(&opts.path)
+        .create_if_missing(true)
+        // WAL: readers never block the writer, and a crash loses nothing that was committed.
+        .journal_mode(SqliteJournalMode::Wal)
+        // NORMAL in WAL mode survives a process crash; only a power cut can undo the last commits.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(opts.busy_timeout)
+}
+
+fn io_err<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
+    move |source| StoreError::Io { action, path: path.to_path_buf(), source }
+}
+
+/// `ponder.db` → `ponder.db.<label>-<millis>.bak`, next to it.
+fn backup_path(path: &Path, label: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{label}-{}.bak", now_ms()));
+    path.with_file_name(name)
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` with default options.
+    pub async fn open(path: impl Into<PathBuf>) -> Result<Store> {
+        Store::open_with(StoreOptions::new(path)).await
+    }
+
+    /// Opens (or creates) a database: backs it up if the schema must be upgraded, upgrades it, and
+    /// marks answers that were streaming when the app last ended as interrupted.
+    pub async fn open_with(opts: StoreOptions) -> Result<Store> {
+        let path = opts.path.clone();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io_err("creating the folder", dir))?;
+        }
+        let sq = |e| StoreError::from_sqlx(&path, e);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(connect_options(&opts))
+            .await
+            .map_err(sq)?;
+        // Reading the schema is what detects a file that is not a database at all.
+        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&writer)
+            .await
+            .map_err(sq)?;
+        let applied: Vec<i64> = if tables > 0 && has_migrations_table(&writer).await.map_err(sq)? {
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&writer)
+                .await
+                .map_err(sq)?
+        } else {
+            Vec::new()
+        };
+        let pending = MIGRATOR.iter().any(|m| !applied.contains(&m.version));
+        if pending && tables > 0 {
+            let backup = backup_path(&path, &format!("before-v{}", MIGRATOR.iter().count()));
+            vacuum_into(&writer, &backup).await.map_err(sq)?;
+            tracing::info!(backup = %backup.display(), "backed up the database before upgrading it");
+        }
+        MIGRATOR.run(&writer).await.map_err(|source| match source {
+            sqlx::migrate::MigrateError::Execute(e) => StoreError::from_sqlx(&path, e),
+            source => StoreError::Migration { path: path.clone(), source },
+        })?;
+        let interrupted = sqlx::query(
+            "UPDATE messages SET status = 'interrupted', updated_at = ?1 WHERE status = 'generating'",
+        )
+        .bind(now_ms())
+        .execute(&writer)
+        .await
+        .map_err(sq)?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE generations SET finish_reason = 'interrupted'
+             WHERE finish_reason IS NULL
+               AND message_id IN (SELECT id FROM messages WHERE status = 'interrupted')",
+        )
+        .execute(&writer)
+        .await
+        .map_err(sq)?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "answers were streaming when Ponder last ended; kept as interrupted"
+            );
+        }
+        let reader = SqlitePoolOptions::new()
+            .max_connections(opts.readers.max(1))
+            .connect_with(connect_options(&opts).read_only(true))
+            .await
+            .map_err(sq)?;
+        Ok(Store { path, writer, reader, flush_interval: opts.flush_interval })
+    }
+
+    /// Makes a damaged database usable again without losing the original: copies the file aside,
+    /// then rebuilds a fresh database from whatever can still be read (or starts empty).
+    pub async fn repair(path: &Path) -> Result<RepairReport> {
+        let backup = backup_path(path, "damaged");
+        std::fs::copy(path, &backup).map_err(io_err("backing up", path))?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_os_string();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            if side.exists() {
+                let mut dest = backup.as_os_str().to_os_string();
+                dest.push(suffix);
+                std::fs::copy(&side, PathBuf::from(dest)).map_err(io_err("backing up", &side))?;
+                std::fs::remove_file(&side).map_err(io_err("removing", &side))?;
+            }
+        }
+        let rebuilt = backup_path(path, "rebuilt");
+        let recovered = match salvage(&backup, &rebuilt).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "nothing could be read from the damaged database");
+                let _ = std::fs::remove_file(&rebuilt);
+                false
+            }
+        };
+        if recovered {
+            std::fs::rename(&rebuilt, path).map_err(io_err("replacing", path))?;
+        } else {
+            std::fs::remove_file(path).map_err(io_err("removing", path))?;
+        }
+        Ok(RepairReport { backup, recovered })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes every connection (the WAL is checkpointed into the main file).
+    pub async fn close(self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+async fn has_migrations_table(pool: &SqlitePool) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// A consistent copy of the live database (works while other connections read).
+async fn vacuum_into(pool: &SqlitePool, dest: &Path) -> sqlx::Result<()> {
+    sqlx::query("VACUUM INTO ?1").bind(dest.to_string_lossy().into_owned()).execute(pool).await?;
+    Ok(())
+}
+
+/// Copies what SQLite can still read from `damaged` into a new file at `dest`.
+async fn salvage(damaged: &Path, dest: &Path) -> sqlx::Result<()> {
+    let opts = SqliteConnectOptions::from_str("sqlite://")?
+        .filename(damaged)
+        .read_only(true)
+        .journal_mode(SqliteJournalMode::Delete);
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+    let check: String = sqlx::query_scalar("PRAGMA quick_check").fetch_one(&pool).await?;
+    if check != "ok" {
+        tracing::warn!(%check, "the damaged database fails its check; copying what VACUUM can read");
+    }
+    let result = vacuum_into(&pool, dest).await;
+    pool.close().await;
+    result
+}

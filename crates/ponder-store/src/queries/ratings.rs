@@ -1,0 +1,123 @@
+//! Ratings: set, change, clear, and the history of every change.
+
+use sqlx::Row;
+
+use crate::error::{Result, StoreError};
+use crate::rating::{tags_from_json, tags_to_json, Vote};
+use crate::{now_ms, MessageId, MessageStatus, Rating, RatingEvent, RatingInput, Role, Store};
+
+impl Store {
+    /// Rates an answer, or changes its rating. The previous rating stays in the history.
+    pub async fn rate(&self, answer: MessageId, input: RatingInput) -> Result<Rating> {
+        if input.answer.is_none() && input.reasoning.is_none() && input.corrected_answer.is_none() {
+            return Err(StoreError::Invalid(
+                "a rating needs a thumbs up or down, or a corrected answer".into(),
+            ));
+        }
+        if input.corrected_answer.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err(StoreError::Invalid("a corrected answer cannot be empty".into()));
+        }
+        let message = self.message(answer).await?;
+        if message.role != Role::Assistant {
+            return Err(StoreError::Invalid("only answers can be rated".into()));
+        }
+        if message.status == MessageStatus::Generating {
+            return Err(StoreError::Invalid("an answer can be rated once it has finished".into()));
+        }
+        let now = now_ms();
+        let tags = tags_to_json(&input.tags);
+        let vote = |v: Option<Vote>| v.map(Vote::to_db);
+        let mut tx = self.writer.begin().await.map_err(self.sql_err())?;
+        sqlx::query(
+            "INSERT INTO ratings (message_id, answer_vote, reasoning_vote, tags, comment,
+                                  corrected_answer, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+             ON CONFLICT (message_id) DO UPDATE SET
+               answer_vote = excluded.answer_vote, reasoning_vote = excluded.reasoning_vote,
+               tags = excluded.tags, comment = excluded.comment,
+               corrected_answer = excluded.corrected_answer, updated_at = excluded.updated_at",
+        )
+        .bind(answer)
+        .bind(vote(input.answer))
+        .bind(vote(input.reasoning))
+        .bind(&tags)
+        .bind(&input.comment)
+        .bind(&input.corrected_answer)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(self.sql_err())?;
+        sqlx::query(
+            "INSERT INTO rating_events (message_id, action, answer_vote, reasoning_vote, tags, comment,
+                                        corrected_answer, recorded_at)
+             VALUES (?1, 'set', ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(answer)
+        .bind(vote(input.answer))
+        .bind(vote(input.reasoning))
+        .bind(&tags)
+        .bind(&input.comment)
+        .bind(&input.corrected_answer)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(self.sql_err())?;
+        tx.commit().await.map_err(self.sql_err())?;
+        self.message(answer)
+            .await?
+            .rating
+            .ok_or(StoreError::NotFound { what: "rating", id: answer.0 })
+    }
+
+    /// Removes an answer's rating (recorded in the history as cleared). Clearing an unrated answer
+    /// does nothing.
+    pub async fn clear_rating(&self, answer: MessageId) -> Result<()> {
+        let mut tx = self.writer.begin().await.map_err(self.sql_err())?;
+        let gone = sqlx::query("DELETE FROM ratings WHERE message_id = ?1")
+            .bind(answer)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql_err())?;
+        if gone.rows_affected() > 0 {
+            sqlx::query(
+                "INSERT INTO rating_events (message_id, action, recorded_at) VALUES (?1, 'cleared', ?2)",
+            )
+            .bind(answer)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql_err())?;
+        }
+        tx.commit().await.map_err(self.sql_err())
+    }
+
+    /// Every change to an answer's rating, oldest first.
+    pub async fn rating_history(&self, answer: MessageId) -> Result<Vec<RatingEvent>> {
+        let rows = sqlx::query(
+            "SELECT action, answer_vote, reasoning_vote, tags, comment, corrected_answer, recorded_at
+             FROM rating_events WHERE message_id = ?1 ORDER BY id",
+        )
+        .bind(answer)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(self.sql_err())?;
+        rows.iter()
+            .map(|row| -> sqlx::Result<RatingEvent> {
+                let action: String = row.try_get("action")?;
+                let rating = (action == "set")
+                    .then(|| -> sqlx::Result<RatingInput> {
+                        Ok(RatingInput {
+                            answer: Vote::from_db(row.try_get("answer_vote")?),
+                            reasoning: Vote::from_db(row.try_get("reasoning_vote")?),
+                            tags: tags_from_json(row.try_get::<Option<&str>, _>("tags")?),
+                            comment: row.try_get("comment")?,
+                            corrected_answer: row.try_get("corrected_answer")?,
+                        })
+                    })
+                    .transpose()?;
+                Ok(RatingEvent { rating, recorded_at: row.try_get("recorded_at")? })
+            })
+            .collect::<sqlx::Result<_>>()
+            .map_err(self.sql_err())
+    }
+}

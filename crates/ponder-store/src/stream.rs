@@ -3,6 +3,11 @@
 //! `push_*` only appends to a channel; a task batches the text and appends it to the row at most one
 //! flush interval (a second by default) after it arrived, so a killed process loses at most that much.
 //! `finish` writes the rest, the counts and timings, and the final status in one transaction.
+//!
+//! The task also touches the row every interval while it lives. Opening the store marks every answer
+//! still `generating` as interrupted (its writer died with the last process); if another process, say
+//! `ponder history` next to the app, does that to an answer whose writer is alive, the writer takes it
+//! back at its next tick, so at worst a reader sees it interrupted for a second.
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -33,12 +38,6 @@ pub struct AnswerWriter {
 struct Pending {
     thinking: String,
     answer: String,
-}
-
-impl Pending {
-    fn is_empty(&self) -> bool {
-        self.thinking.is_empty() && self.answer.is_empty()
-    }
 }
 
 impl Store {
@@ -117,7 +116,7 @@ impl Store {
         sqlx::query(
             "UPDATE messages SET thinking = thinking || ?1, content = content || ?2, status = ?3,
                                  updated_at = ?4
-             WHERE id = ?5 AND status = 'generating'",
+             WHERE id = ?5 AND status IN ('generating', 'interrupted')",
         )
         .bind(&pending.thinking)
         .bind(&pending.answer)
@@ -127,6 +126,17 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(self.sql_err())?;
+        if end.is_none() {
+            // Taking back an answer another process marked interrupted while this writer lived.
+            sqlx::query(
+                "UPDATE generations SET finish_reason = NULL
+                 WHERE message_id = ?1 AND finish_reason = 'interrupted'",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.sql_err())?;
+        }
         if let Some(o) = end {
             sqlx::query(
                 "UPDATE generations SET prompt_tokens = ?1, thinking_tokens = ?2, answer_tokens = ?3,
@@ -190,24 +200,22 @@ async fn save_while_streaming(
     mut rx: mpsc::UnboundedReceiver<Command>,
 ) {
     let mut pending = Pending::default();
-    let mut deadline: Option<Instant> = None;
+    let mut tick = Instant::now() + store.flush_interval;
     loop {
-        let command = match deadline {
-            Some(at) => match tokio::time::timeout_at(at, rx.recv()).await {
-                Ok(command) => command,
-                Err(_elapsed) => {
-                    // On failure (e.g. a lock held elsewhere) the text stays pending for the next try.
-                    match store.append(id, &pending, None).await {
-                        Ok(()) => pending = Pending::default(),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "saving a streaming answer failed; retrying")
-                        }
+        let command = match tokio::time::timeout_at(tick, rx.recv()).await {
+            Ok(command) => command,
+            Err(_elapsed) => {
+                // Saves the pending text, or just says "still alive". On failure (e.g. a lock held
+                // elsewhere) the text stays pending for the next tick.
+                match store.append(id, &pending, None).await {
+                    Ok(()) => pending = Pending::default(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "saving a streaming answer failed; retrying")
                     }
-                    deadline = (!pending.is_empty()).then(|| Instant::now() + store.flush_interval);
-                    continue;
                 }
-            },
-            None => rx.recv().await,
+                tick = Instant::now() + store.flush_interval;
+                continue;
+            }
         };
         match command {
             Some(Command::Thinking(t)) => pending.thinking.push_str(&t),
@@ -226,9 +234,6 @@ async fn save_while_streaming(
                 }
                 return;
             }
-        }
-        if deadline.is_none() && !pending.is_empty() {
-            deadline = Some(Instant::now() + store.flush_interval);
         }
     }
 }

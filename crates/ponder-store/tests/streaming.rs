@@ -156,3 +156,24 @@ async fn a_process_killed_mid_answer_keeps_all_but_the_last_second_marked_interr
     assert_eq!(again.messages.len(), 2);
     assert_eq!(again.active_messages()[1].content, answer.content);
 }
+
+#[tokio::test]
+async fn another_process_opening_the_store_does_not_take_a_live_answer_away() {
+    let (dir, store) = store_flushing_every(100).await;
+    let (_, q) = store.start_conversation("long answer").await.unwrap();
+    let writer = store.begin_answer(q.id, common::settings()).await.unwrap();
+    writer.push_answer("first ");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+
+    // e.g. `ponder history` while the app streams: its open marks the answer interrupted...
+    let other = Store::open(dir.path().join("ponder.db")).await.unwrap();
+    assert_eq!(other.message(writer.id()).await.unwrap().status, MessageStatus::Interrupted);
+    // ...and the live writer takes it back at its next tick, even with nothing new to write.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let live = other.message(writer.id()).await.unwrap();
+    assert_eq!(live.status, MessageStatus::Generating);
+    assert_eq!(live.generation.unwrap().outcome, None);
+    writer.push_answer("second");
+    let done = writer.finish(Default::default()).await.unwrap();
+    assert_eq!((done.status, done.content.as_str()), (MessageStatus::Complete, "first second"));
+}

@@ -75,9 +75,6 @@ pub fn add(lang: Lang, a: i64, b: i64) -> Working {
 }
 
 /// `a - b` for `a >= b`, column by column from the right with borrows.
-///
-/// The borrow is added to the digit being taken away first, so every fact the model must recall has two
-/// operands ("5 + 1 = 6", "10 - 6 = 4") and the "too small?" decision compares two single digits.
 pub fn sub(lang: Lang, a: i64, b: i64) -> Working {
     assert!(a >= b, "subtraction problems keep a >= b");
     let (mut da, mut db) = (digits(a), digits(b));
@@ -85,42 +82,43 @@ pub fn sub(lang: Lang, a: i64, b: i64) -> Working {
         Lang::En => format!("Subtract {b} from {a} digit by digit, from the right."),
         Lang::Zh => format!("从个位开始，逐位计算 {a} 减 {b}。"),
     }];
-    let (mut borrow, mut acc) = (0u8, String::new());
+    let (mut borrow, mut acc) = (0i8, String::new());
     while !da.is_empty() {
         let (ra, rb) = (rest(&da), rest(&db));
-        let x = da.pop().unwrap_or(0);
-        let y = db.pop().unwrap_or(0);
-        let t = y + borrow;
-        let head = match lang {
-            Lang::En => format!("{ra} - {rb}, borrow {borrow}: take {y} + {borrow} = {t}; "),
-            Lang::Zh => format!("{ra} - {rb}，借位 {borrow}：减数 {y} + {borrow} = {t}；"),
-        };
-        let (r, next_borrow) = if x >= t { (x - t, 0) } else { (x + 10 - t, 1) };
-        acc.insert(0, char::from(b'0' + r));
-        let tail = match (lang, next_borrow) {
-            (Lang::En, 0) => {
-                format!("{x} ≥ {t}, so {x} - {t} = {r}, write {r}, borrow 0. So far: {acc}.")
+        let x = da.pop().unwrap_or(0) as i8;
+        let y = db.pop().unwrap_or(0) as i8;
+        let plain = x - y - borrow;
+        let line = if plain >= 0 {
+            acc.insert(0, char::from(b'0' + plain as u8));
+            match lang {
+                Lang::En => format!(
+                    "{ra} - {rb}, borrow {borrow}: {x} - {y} - {borrow} = {plain}, write {plain}, borrow 0. So far: {acc}."
+                ),
+                Lang::Zh => format!(
+                    "{ra} - {rb}，借位 {borrow}：{x} - {y} - {borrow} = {plain}，写 {plain}，借位 0。目前：{acc}。"
+                ),
             }
-            (Lang::En, _) => format!(
-                "{x} < {t} is too small, so {} - {t} = {r}, write {r}, borrow 1. So far: {acc}.",
-                x + 10
-            ),
-            (Lang::Zh, 0) => format!("{x} ≥ {t}，{x} - {t} = {r}，写 {r}，借位 0。目前：{acc}。"),
-            (Lang::Zh, _) => {
-                format!("{x} < {t} 不够减，{} - {t} = {r}，写 {r}，借位 1。目前：{acc}。", x + 10)
+        } else {
+            let r = plain + 10;
+            let big = x + 10;
+            acc.insert(0, char::from(b'0' + r as u8));
+            match lang {
+                Lang::En => format!(
+                    "{ra} - {rb}, borrow {borrow}: {x} is too small, so {big} - {y} - {borrow} = {r}, write {r}, borrow 1. So far: {acc}."
+                ),
+                Lang::Zh => format!(
+                    "{ra} - {rb}，借位 {borrow}：{x} 不够减，{big} - {y} - {borrow} = {r}，写 {r}，借位 1。目前：{acc}。"
+                ),
             }
         };
-        lines.push(head + &tail);
-        borrow = next_borrow;
+        borrow = if plain >= 0 { 0 } else { 1 };
+        lines.push(line);
     }
     let result = strip_leading_zeros(lang, &acc, &mut lines);
     Working { lines, result }
 }
 
 /// `a × d` for a single digit `d`, from the right with carries.
-///
-/// The product and the carry are two written steps ("8 × 3 = 24, 24 + 1 = 25"): recalling
-/// "8 × 3 + 1" in one go is a table of ~450 facts that the model got wrong most often.
 pub fn mul_digit(lang: Lang, a: i64, d: u8) -> Working {
     let mut da = digits(a);
     let mut lines = Vec::new();
@@ -128,16 +126,15 @@ pub fn mul_digit(lang: Lang, a: i64, d: u8) -> Working {
     while !da.is_empty() {
         let ra = rest(&da);
         let x = da.pop().unwrap_or(0);
-        let m = x * d;
-        let p = m + carry;
+        let p = x * d + carry;
         let (w, k) = (p % 10, p / 10);
         acc.insert(0, char::from(b'0' + w));
         lines.push(match lang {
             Lang::En => format!(
-                "{ra} × {d}, carry {carry}: {x} × {d} = {m}, {m} + {carry} = {p}, write {w}, carry {k}. So far: {acc}."
+                "{ra} × {d}, carry {carry}: {x} × {d} + {carry} = {p}, write {w}, carry {k}. So far: {acc}."
             ),
             Lang::Zh => format!(
-                "{ra} × {d}，进位 {carry}：{x} × {d} = {m}，{m} + {carry} = {p}，写 {w}，进位 {k}。目前：{acc}。"
+                "{ra} × {d}，进位 {carry}：{x} × {d} + {carry} = {p}，写 {w}，进位 {k}。目前：{acc}。"
             ),
         });
         carry = k;
@@ -167,29 +164,19 @@ pub fn mul(lang: Lang, a: i64, b: i64) -> Working {
     w
 }
 
-/// Which of `a` and `b` is larger, or smaller when `want_smaller` (they differ): digit counts first,
-/// then digits from the left.
-///
-/// The goal is written in the first line and again in the last, and both the larger and the smaller
-/// number are named before picking: the first model simply never wrote the extra "smaller" line.
-pub fn compare(lang: Lang, a: i64, b: i64, want_smaller: bool) -> Working {
+/// Which of `a` and `b` is larger (they differ): digit counts first, then digits from the left.
+pub fn compare(lang: Lang, a: i64, b: i64) -> Working {
     assert_ne!(a, b, "comparison problems use different numbers");
     let (da, db) = (digits(a), digits(b));
-    let (larger, smaller) = (a.max(b), a.min(b));
-    let mut lines = vec![match (lang, want_smaller) {
-        (Lang::En, _) => format!(
-            "We want the {} of {a} and {b}. {a} has {} digits and {b} has {} digits.",
-            if want_smaller { "smaller" } else { "larger" },
+    let mut lines = vec![match lang {
+        Lang::En => format!(
+            "Compare {a} and {b}. {a} has {} digits and {b} has {} digits.",
             da.len(),
             db.len()
         ),
-        (Lang::Zh, _) => format!(
-            "要找 {a} 和 {b} 中较{}的数。{a} 有 {} 位，{b} 有 {} 位。",
-            if want_smaller { "小" } else { "大" },
-            da.len(),
-            db.len()
-        ),
+        Lang::Zh => format!("比较 {a} 和 {b}。{a} 有 {} 位，{b} 有 {} 位。", da.len(), db.len()),
     }];
+    let larger = a.max(b);
     if da.len() != db.len() {
         lines.push(match lang {
             Lang::En => format!("{larger} has more digits, so {larger} is larger."),
@@ -220,18 +207,7 @@ pub fn compare(lang: Lang, a: i64, b: i64, want_smaller: bool) -> Working {
             break;
         }
     }
-    let result = if want_smaller { smaller } else { larger };
-    lines.push(match (lang, want_smaller) {
-        (Lang::En, true) => {
-            format!("{larger} is larger and {smaller} is smaller. We want the smaller: {result}.")
-        }
-        (Lang::En, false) => {
-            format!("{larger} is larger and {smaller} is smaller. We want the larger: {result}.")
-        }
-        (Lang::Zh, true) => format!("{larger} 更大，{smaller} 更小。要找较小的：{result}。"),
-        (Lang::Zh, false) => format!("{larger} 更大，{smaller} 更小。要找较大的：{result}。"),
-    });
-    Working { lines, result }
+    Working { lines, result: larger }
 }
 
 #[cfg(test)]
@@ -251,8 +227,7 @@ mod tests {
                         assert_eq!(mul(lang, a, b).result, a * b, "{a}*{b}");
                     }
                     if a != b {
-                        assert_eq!(compare(lang, a, b, false).result, a.max(b));
-                        assert_eq!(compare(lang, a, b, true).result, a.min(b));
+                        assert_eq!(compare(lang, a, b).result, a.max(b));
                     }
                 }
             }
@@ -269,31 +244,10 @@ mod tests {
 
     #[test]
     fn comparison_rewrites_the_digits_still_to_compare() {
-        let w = compare(Lang::En, 4721, 4712, true);
-        assert_eq!(w.result, 4712);
+        let w = compare(Lang::En, 4721, 4712);
+        assert_eq!(w.result, 4721);
         assert_eq!(w.lines[2], "4721 vs 4712: 4 = 4, next digit.");
         assert_eq!(w.lines[4], "21 vs 12: 2 > 1, so 4721 is larger.");
-        assert_eq!(w.lines[5], "4721 is larger and 4712 is smaller. We want the smaller: 4712.");
-    }
-
-    #[test]
-    fn multiplication_recalls_the_product_then_adds_the_carry() {
-        let w = mul(Lang::En, 58, 3);
-        assert_eq!(
-            w.lines[2],
-            "5 × 3, carry 2: 5 × 3 = 15, 15 + 2 = 17, write 7, carry 1. So far: 74."
-        );
-        assert_eq!(w.result, 174);
-    }
-
-    #[test]
-    fn subtraction_adds_the_borrow_to_the_digit_taken_away() {
-        let w = sub(Lang::En, 9403, 359);
-        assert_eq!(
-            w.lines[2],
-            "940 - 35, borrow 1: take 5 + 1 = 6; 0 < 6 is too small, so 10 - 6 = 4, write 4, borrow 1. So far: 44."
-        );
-        assert_eq!(w.result, 9044);
     }
 
     #[test]

@@ -38,6 +38,7 @@ use std::time::Duration;
 pub use error::{Result, StoreError};
 pub use location::{data_dir, database_path, DATABASE_FILE, DATA_DIR_ENV};
 pub use open::{RepairReport, StoreOptions, MIGRATOR};
+pub use queries::{RatedAnswer, RatedPage, RatingFilter};
 pub use rating::{Rating, RatingEvent, RatingInput, RatingTag, Vote};
 pub use search::{SearchField, SearchHit, SearchQuery, SnippetPart};
 pub use stream::AnswerWriter;

@@ -47,6 +47,18 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
                         println!("\n{dim}{t}{reset}");
                     }
                     println!("\n{}", m.content);
+                    let rating = match m.rating.as_ref().and_then(|r| r.input.answer) {
+                        Some(ponder_store::Vote::Up) => "rated up",
+                        Some(ponder_store::Vote::Down) => "rated down",
+                        None => "not rated",
+                    };
+                    let siblings = thread.siblings(m.id);
+                    let at = siblings.iter().position(|s| *s == m.id).unwrap_or(0) + 1;
+                    println!(
+                        "{dim}[answer {} · {at} / {} · {rating}]{reset}",
+                        m.id.0,
+                        siblings.len()
+                    );
                 }
             }
         }

@@ -4,9 +4,11 @@ mod ask;
 mod bench;
 mod bench_persistence;
 mod eval;
+mod export;
 mod history;
 mod model_arg;
 mod models;
+mod rate;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +23,10 @@ struct Cli {
 enum Command {
     /// Ask a question and stream the thinking and the answer.
     Ask(ask::AskArgs),
+    /// Rate a saved answer: thumbs up or down, reasons, a comment, a corrected answer.
+    Rate(rate::RateArgs),
+    /// Write the ratings as reward data (KTO, DPO pairs, SFT, archive) that trainers load as they are.
+    Export(export::ExportArgs),
     /// List, search or print saved conversations (`ask --save` saves them, as the app does).
     History(history::HistoryArgs),
     /// List the models available on this machine (bundled, Hugging Face cache, and PATHS given).
@@ -39,5 +45,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args).await,
         Command::Models(args) => models::run(args),
         Command::History(args) => history::run(args).await,
+        Command::Export(args) => export::run(args).await,
+        Command::Rate(args) => rate::run(args).await,
     }
 }

@@ -121,3 +121,52 @@ fn ask_save_keeps_the_conversation_for_history_to_list_search_and_show() {
         .unwrap();
     assert!(String::from_utf8(env.stdout).unwrap().contains("What is 25 + 17?"));
 }
+
+#[test]
+fn ask_rate_and_export_make_reward_data_files() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    for _ in 0..2 {
+        let out = ponder(&["ask", "--save", "--data-dir", dir, "-n", "1", "What is 12 + 30?"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let shown =
+        String::from_utf8(ponder(&["history", "--data-dir", dir, "--show", "1"]).stdout).unwrap();
+    let answer_id = shown.split("[answer ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let rated = ponder(&[
+        "rate",
+        &answer_id,
+        "down",
+        "--tag",
+        "wrong_answer",
+        "--correct",
+        "12 + 30 = 42.",
+        "--data-dir",
+        dir,
+    ]);
+    assert!(rated.status.success(), "{}", String::from_utf8_lossy(&rated.stderr));
+    assert!(!ponder(&["rate", &answer_id, "down", "--tag", "nonsense", "--data-dir", dir])
+        .status
+        .success());
+
+    let out_dir = data.path().join("export");
+    let out = ponder(&[
+        "export",
+        "--data-dir",
+        dir,
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--format",
+        "kto",
+        "--format",
+        "dpo",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("1 preference pairs"));
+    let dpo = std::fs::read_to_string(out_dir.join("dpo.jsonl")).unwrap();
+    let row: serde_json::Value = serde_json::from_str(dpo.lines().next().unwrap()).unwrap();
+    assert!(row["chosen"][0]["content"].as_str().unwrap().ends_with("12 + 30 = 42."));
+    let kto = std::fs::read_to_string(out_dir.join("kto.jsonl")).unwrap();
+    assert_eq!(kto.lines().count(), 2, "the down vote and the corrected answer");
+    assert!(out_dir.join("README.md").exists() && !out_dir.join("sft.jsonl").exists());
+}

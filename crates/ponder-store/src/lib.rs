@@ -53,9 +53,40 @@ pub struct Store {
     /// Read-only connections; in WAL mode they read while the writer writes.
     reader: sqlx::SqlitePool,
     flush_interval: Duration,
+    clock: Clock,
+}
+
+/// Where the store's times come from.
+#[derive(Clone, Debug, Default)]
+pub enum Clock {
+    /// The system clock (Unix milliseconds).
+    #[default]
+    System,
+    /// A counter that starts at a fixed time and advances one second per reading, for tests whose
+    /// output must be byte-identical from run to run.
+    Fixed(std::sync::Arc<std::sync::atomic::AtomicI64>),
+}
+
+impl Clock {
+    /// A fixed clock starting at `start_ms`.
+    pub fn fixed(start_ms: i64) -> Self {
+        Clock::Fixed(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(start_ms)))
+    }
+
+    /// The current time in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        match self {
+            Clock::System => now_ms(),
+            Clock::Fixed(t) => t.fetch_add(1000, std::sync::atomic::Ordering::SeqCst),
+        }
+    }
 }
 
 impl Store {
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     fn sql_err(&self) -> impl Fn(sqlx::Error) -> StoreError + '_ {
         move |e| StoreError::from_sqlx(&self.path, e)
     }

@@ -25,6 +25,8 @@ pub struct StoreOptions {
     pub flush_interval: Duration,
     /// Connections for reading (writes share one connection, so they never wait on each other).
     pub readers: u32,
+    /// Where times come from.
+    pub clock: crate::Clock,
 }
 
 impl StoreOptions {
@@ -35,6 +37,7 @@ impl StoreOptions {
             busy_timeout: Duration::from_secs(3),
             flush_interval: Duration::from_secs(1),
             readers: 4,
+            clock: crate::Clock::System,
         }
     }
 }
@@ -119,7 +122,7 @@ impl Store {
         let interrupted = sqlx::query(
             "UPDATE messages SET status = 'interrupted', updated_at = ?1 WHERE status = 'generating'",
         )
-        .bind(now_ms())
+        .bind(opts.clock.now_ms())
         .execute(&writer)
         .await
         .map_err(sq)?
@@ -143,7 +146,7 @@ impl Store {
             .connect_with(connect_options(&opts).read_only(true))
             .await
             .map_err(sq)?;
-        Ok(Store { path, writer, reader, flush_interval: opts.flush_interval })
+        Ok(Store { path, writer, reader, flush_interval: opts.flush_interval, clock: opts.clock })
     }
 
     /// Makes a damaged database usable again without losing the original: copies the file aside,

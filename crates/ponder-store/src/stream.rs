@@ -15,8 +15,8 @@ use tokio::time::Instant;
 use crate::error::{Result, StoreError};
 use crate::queries::activate;
 use crate::{
-    now_ms, FinishReason, GenerationOutcome, GenerationSettings, Message, MessageId, MessageStatus,
-    Role, Store,
+    FinishReason, GenerationOutcome, GenerationSettings, Message, MessageId, MessageStatus, Role,
+    Store,
 };
 
 enum Command {
@@ -52,7 +52,7 @@ impl Store {
         if role != Role::User {
             return Err(StoreError::Invalid("answers follow questions".into()));
         }
-        let now = now_ms();
+        let now = self.now();
         let mut tx = self.writer.begin().await.map_err(self.sql_err())?;
         let id: MessageId = sqlx::query_scalar(
             "INSERT INTO messages (conversation_id, parent_id, role, content, thinking, status,
@@ -111,7 +111,7 @@ impl Store {
             Some(FinishReason::Error) => MessageStatus::Failed,
             Some(FinishReason::Interrupted) => MessageStatus::Interrupted,
         });
-        let now = now_ms();
+        let now = self.now();
         let mut tx = self.writer.begin().await.map_err(self.sql_err())?;
         sqlx::query(
             "UPDATE messages SET thinking = thinking || ?1, content = content || ?2, status = ?3,

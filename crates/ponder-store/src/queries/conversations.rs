@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use crate::error::{Result, StoreError};
-use crate::{now_ms, Conversation, ConversationId, ConversationPage, Message, PageCursor, Store};
+use crate::{Conversation, ConversationId, ConversationPage, Message, PageCursor, Store};
 
 /// Longest title made from a question, in characters.
 const TITLE_CHARS: usize = 60;
@@ -30,7 +30,7 @@ impl Store {
         if question.trim().is_empty() {
             return Err(StoreError::Invalid("a question cannot be empty".into()));
         }
-        let now = now_ms();
+        let now = self.now();
         let title = title_from_question(question);
         let mut tx = self.writer.begin().await.map_err(self.sql_err())?;
         let id: i64 = sqlx::query_scalar(
@@ -100,7 +100,7 @@ impl Store {
              WHERE id = ?3 AND deleted_at IS NULL",
         )
         .bind(title)
-        .bind(now_ms())
+        .bind(self.now())
         .bind(id)
         .execute(&self.writer)
         .await
@@ -113,7 +113,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE conversations SET deleted_at = ?1 WHERE id = ?2 AND deleted_at IS NULL",
         )
-        .bind(now_ms())
+        .bind(self.now())
         .bind(id)
         .execute(&self.writer)
         .await

@@ -8,8 +8,8 @@ use sqlx::{Row, Sqlite, Transaction};
 use crate::error::{Result, StoreError};
 use crate::rating::{tags_from_json, Vote};
 use crate::{
-    now_ms, ConversationId, FinishReason, Generation, GenerationOutcome, GenerationSettings,
-    Message, MessageId, ModelIdentity, Rating, RatingInput, Role, Store, Thread,
+    ConversationId, FinishReason, Generation, GenerationOutcome, GenerationSettings, Message,
+    MessageId, ModelIdentity, Rating, RatingInput, Role, Store, Thread,
 };
 
 /// Every column a [`Message`] is read from.
@@ -149,7 +149,7 @@ impl Store {
         parent: Option<MessageId>,
         text: &str,
     ) -> Result<MessageId> {
-        let now = now_ms();
+        let now = self.now();
         if let Some(p) = parent {
             let owner: Option<i64> =
                 sqlx::query_scalar("SELECT conversation_id FROM messages WHERE id = ?1")

@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use crate::error::{Result, StoreError};
 use crate::rating::{tags_from_json, tags_to_json, Vote};
-use crate::{now_ms, MessageId, MessageStatus, Rating, RatingEvent, RatingInput, Role, Store};
+use crate::{MessageId, MessageStatus, Rating, RatingEvent, RatingInput, Role, Store};
 
 impl Store {
     /// Rates an answer, or changes its rating. The previous rating stays in the history.
@@ -24,7 +24,7 @@ impl Store {
         if message.status == MessageStatus::Generating {
             return Err(StoreError::Invalid("an answer can be rated once it has finished".into()));
         }
-        let now = now_ms();
+        let now = self.now();
         let tags = tags_to_json(&input.tags);
         let vote = |v: Option<Vote>| v.map(Vote::to_db);
         let mut tx = self.writer.begin().await.map_err(self.sql_err())?;
@@ -83,7 +83,7 @@ impl Store {
                 "INSERT INTO rating_events (message_id, action, recorded_at) VALUES (?1, 'cleared', ?2)",
             )
             .bind(answer)
-            .bind(now_ms())
+            .bind(self.now())
             .execute(&mut *tx)
             .await
             .map_err(self.sql_err())?;

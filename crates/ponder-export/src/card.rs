@@ -1,0 +1,111 @@
+//! The dataset card: a Hugging Face `README.md` with a YAML header (one config per format, a split
+//! per file), the counts, the pairing rules and the up/down balance with the KTO weights it suggests.
+
+use std::fmt::Write;
+
+use crate::{ExportOptions, ExportReport, Format, ReasoningStyle};
+
+fn size_category(n: usize) -> &'static str {
+    match n {
+        0..1_000 => "n<1K",
+        1_000..10_000 => "1K<n<10K",
+        10_000..100_000 => "10K<n<100K",
+        100_000..1_000_000 => "100K<n<1M",
+        _ => "1M<n<10M",
+    }
+}
+
+/// KTO weights that keep `desirable_weight × ups / (undesirable_weight × downs)` within TRL's advised
+/// range of 1 to 4/3. `None` when one side is empty.
+pub fn kto_weights(up: usize, down: usize) -> Option<(f64, f64)> {
+    if up == 0 || down == 0 {
+        return None;
+    }
+    let ratio = up as f64 / down as f64;
+    Some(if ratio < 1.0 {
+        (1.0 / ratio, 1.0) // fewer ups: weigh them up
+    } else if ratio > 4.0 / 3.0 {
+        (1.0, ratio * 3.0 / 4.0) // fewer downs: weigh them up
+    } else {
+        (1.0, 1.0)
+    })
+}
+
+/// The card's text.
+pub fn render(report: &ExportReport, options: &ExportOptions, formats: &[Format]) -> String {
+    let mut s = String::from("---\npretty_name: Ponder ratings\n");
+    s.push_str("license: other # choose one before sharing: these are your conversations\n");
+    s.push_str("tags:\n  - ponder\n  - reasoning\n  - preference\n  - kto\n  - dpo\n");
+    let total: usize = report.rows.values().sum();
+    let _ = writeln!(s, "size_categories:\n  - {}", size_category(total));
+    s.push_str("configs:\n");
+    for f in formats {
+        let _ = writeln!(s, "  - config_name: {}\n    data_files:", f.stem());
+        for (name, _) in report.rows.iter().filter(|(n, _)| {
+            n.starts_with(&format!("{}.", f.stem())) || n.starts_with(&format!("{}_", f.stem()))
+        }) {
+            let split = if name.ends_with("_test.jsonl") { "test" } else { "train" };
+            let _ = writeln!(s, "      - split: {split}\n        path: {name}");
+        }
+    }
+    s.push_str("---\n\n# Ponder ratings\n\n");
+    s.push_str("Answers rated in Ponder, exported as reward data. Conversational rows (`role`/`content`);\n");
+    let style = match options.reasoning {
+        ReasoningStyle::Inline => "the model's thinking is inline, `<think>\\n…\\n</think>\\n\\n` before the answer, as Qwen3's chat template reads it",
+        ReasoningStyle::Separate => "the model's thinking is in a separate `reasoning_content` field",
+        ReasoningStyle::Stripped => "the model's thinking is left out",
+    };
+    let _ = writeln!(s, "{style}. A prompt holds only what the model saw: questions and earlier answers, without earlier thinking.\n");
+    s.push_str("| file | rows |\n|---|---|\n");
+    for (name, n) in &report.rows {
+        let _ = writeln!(s, "| `{name}` | {n} |");
+    }
+    let _ = writeln!(
+        s,
+        "\nRated answers: {} ({} up, {} down). Preference pairs: {} ({} from two different models, flagged `cross_model`).",
+        report.rated, report.up, report.down, report.pairs, report.cross_model_pairs
+    );
+    if report.skipped_inline > 0 {
+        let _ = writeln!(s, "{} answers contain `</think>` in their text and are left out of the inline files (the archive keeps them).", report.skipped_inline);
+    }
+    s.push_str("\n## Pairing rules\n\n");
+    let _ = writeln!(s, "- Pairs are built only from answers to the same context (siblings under one question): an answer rated up is chosen, one rated down is rejected; at most {} pairs per question.", options.max_pairs_per_prompt);
+    s.push_str("- An answer cut off by the token limit, stopped or interrupted is never chosen.\n");
+    s.push_str("- A person's corrected answer is chosen against the answer it corrects.\n");
+    s.push_str("- Answers with no opposite-rated sibling appear only in the KTO file.\n");
+    if options.test_fraction > 0.0 {
+        let _ = writeln!(s, "- Test split: {:.0}% of conversations (seed {}), so no conversation is in both splits.", options.test_fraction * 100.0, options.seed);
+    }
+    s.push_str("\n## Training with TRL\n\n");
+    match kto_weights(report.up, report.down) {
+        Some((d, u)) => {
+            let _ = writeln!(s, "Balance up:down = {}:{}. Suggested `KTOConfig(desirable_weight={d:.2}, undesirable_weight={u:.2})`, keeping the weighted ratio within 1–4/3 as TRL advises.", report.up, report.down);
+        }
+        None => {
+            s.push_str("KTO needs both thumbs up and thumbs down; this export has only one kind.\n")
+        }
+    }
+    s.push_str("\n```python\nfrom datasets import load_dataset\nkto = load_dataset(\"json\", data_files=\"kto.jsonl\", split=\"train\")  # or kto_train.jsonl\n```\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kto_weights_bring_the_ratio_into_range() {
+        assert_eq!(kto_weights(10, 10), Some((1.0, 1.0)));
+        let (d, u) = kto_weights(30, 10).unwrap();
+        assert!((d * 30.0 / (u * 10.0) - 4.0 / 3.0).abs() < 1e-9);
+        let (d, u) = kto_weights(5, 20).unwrap();
+        assert!((d * 5.0 / (u * 20.0) - 1.0).abs() < 1e-9);
+        assert_eq!(kto_weights(0, 3), None);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size_category(0), "n<1K");
+        assert_eq!(size_category(100_000), "100K<n<1M");
+    }
+}

@@ -1,0 +1,319 @@
+//! Ponder's ratings as reward data: a folder of JSON Lines files that TRL and similar trainers load
+//! without conversion — KTO (unpaired), DPO (pairs of sibling answers), SFT, and a lossless archive
+//! everything else can be rebuilt from — plus a dataset card.
+//!
+//! The store is read a few conversations at a time, so memory stays flat however many ratings there
+//! are. The folder is written under a temporary name and renamed into place, so it is either complete
+//! or absent, and the same data always gives byte-identical files.
+//!
+//! Architecture invariant: this crate reads the store through its public API and writes no SQL.
+
+pub mod card;
+pub mod chat;
+pub mod pairs;
+pub mod rows;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use ponder_store::{ConversationId, RatedAnswer, RatingFilter, Store, StoreError, Vote};
+use serde::Serialize;
+
+pub use chat::ReasoningStyle;
+
+/// A file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// `{"prompt", "completion", "label"}` (TRL KTOTrainer).
+    Kto,
+    /// `{"prompt", "chosen", "rejected"}` (TRL DPOTrainer, RewardTrainer).
+    Dpo,
+    /// `{"messages"}` (TRL SFTTrainer).
+    Sft,
+    /// Everything about each rating, with a schema version.
+    Archive,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 4] = [Format::Kto, Format::Dpo, Format::Sft, Format::Archive];
+
+    /// The file name stem.
+    pub fn stem(self) -> &'static str {
+        match self {
+            Format::Kto => "kto",
+            Format::Dpo => "dpo",
+            Format::Sft => "sft",
+            Format::Archive => "archive",
+        }
+    }
+}
+
+/// What to export and how.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct ExportOptions {
+    /// Which files to write.
+    pub formats: Vec<Format>,
+    /// Where answers' thinking goes.
+    pub reasoning: ReasoningStyle,
+    /// Which ratings.
+    pub filter: RatingFilter,
+    /// Most preference pairs per question.
+    pub max_pairs_per_prompt: usize,
+    /// Share of conversations held out as a test split (0: no split).
+    pub test_fraction: f64,
+    /// Seed of the split.
+    pub seed: u64,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        Self {
+            formats: Format::ALL.to_vec(),
+            reasoning: ReasoningStyle::Inline,
+            filter: RatingFilter::default(),
+            max_pairs_per_prompt: 4,
+            test_fraction: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ExportReport {
+    /// Rows per file, by file name.
+    pub rows: BTreeMap<String, usize>,
+    /// Rated answers read.
+    pub rated: usize,
+    /// Of those, thumbs up.
+    pub up: usize,
+    /// Of those, thumbs down.
+    pub down: usize,
+    /// Preference pairs written.
+    pub pairs: usize,
+    /// Of those, pairs of answers from different models.
+    pub cross_model_pairs: usize,
+    /// Answers left out of the inline style because their text contains `</think>`.
+    pub skipped_inline: usize,
+}
+
+/// What can go wrong in an export.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Reading the store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The destination already holds files.
+    #[error("{0} already exists and is not empty; choose a new folder")]
+    Exists(PathBuf),
+    /// Writing files.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ExportError {
+    /// A stable machine-readable name, sent across IPC next to the message.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ExportError::Store(e) => e.kind(),
+            ExportError::Exists(_) => "exists",
+            ExportError::Io { .. } => "io",
+        }
+    }
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ExportError + 'a {
+    move |source| ExportError::Io { action, path: path.to_path_buf(), source }
+}
+
+/// FNV-1a over the seed and the conversation id: a stable split (std's hasher may change).
+fn in_test_split(conversation: ConversationId, seed: u64, fraction: f64) -> bool {
+    if fraction <= 0.0 {
+        return false;
+    }
+    let h = format!("{seed}:{}", conversation.0)
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    (h as f64 / u64::MAX as f64) < fraction
+}
+
+/// The open output files, created on first use.
+struct Files {
+    dir: PathBuf,
+    split: bool,
+    open: BTreeMap<String, BufWriter<File>>,
+    report: ExportReport,
+}
+
+impl Files {
+    fn name(&self, format: Format, test: bool) -> String {
+        match (self.split, test) {
+            (false, _) => format!("{}.jsonl", format.stem()),
+            (true, false) => format!("{}_train.jsonl", format.stem()),
+            (true, true) => format!("{}_test.jsonl", format.stem()),
+        }
+    }
+
+    fn create(&mut self, name: String) -> Result<(), ExportError> {
+        let path = self.dir.join(&name);
+        let file = File::create(&path).map_err(io("creating", &path))?;
+        self.open.insert(name.clone(), BufWriter::new(file));
+        self.report.rows.insert(name, 0);
+        Ok(())
+    }
+
+    fn write(
+        &mut self,
+        format: Format,
+        test: bool,
+        row: &impl Serialize,
+    ) -> Result<(), ExportError> {
+        let name = self.name(format, test);
+        let path = self.dir.join(&name);
+        let out = self.open.get_mut(&name).expect("created up front");
+        serde_json::to_writer(&mut *out, row).map_err(|e| ExportError::Io {
+            action: "writing",
+            path: path.clone(),
+            source: e.into(),
+        })?;
+        out.write_all(b"\n").map_err(io("writing", &path))?;
+        *self.report.rows.get_mut(&name).expect("counted") += 1;
+        Ok(())
+    }
+}
+
+/// Writes the selected formats for the ratings passing the filter into a new folder `dest`.
+pub async fn export(
+    store: &Store,
+    dest: &Path,
+    options: &ExportOptions,
+) -> Result<ExportReport, ExportError> {
+    if dest.exists() && std::fs::read_dir(dest).map_err(io("reading", dest))?.next().is_some() {
+        return Err(ExportError::Exists(dest.to_path_buf()));
+    }
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let staging = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(io("creating", &staging))?;
+    let result = write_all(store, &staging, options).await;
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    if dest.exists() {
+        std::fs::remove_dir(dest).map_err(io("replacing", dest))?;
+    }
+    std::fs::rename(&staging, dest).map_err(io("moving into place", dest))?;
+    Ok(report)
+}
+
+async fn write_all(
+    store: &Store,
+    dir: &Path,
+    options: &ExportOptions,
+) -> Result<ExportReport, ExportError> {
+    let split = options.test_fraction > 0.0;
+    let mut files = Files {
+        dir: dir.to_path_buf(),
+        split,
+        open: BTreeMap::new(),
+        report: ExportReport::default(),
+    };
+    let mut formats = options.formats.clone();
+    formats.sort();
+    formats.dedup();
+    for f in &formats {
+        for test in if split { vec![false, true] } else { vec![false] } {
+            let name = files.name(*f, test);
+            files.create(name)?;
+        }
+    }
+    let style = options.reasoning;
+    let mut after = None;
+    loop {
+        let page = store.rated_answers(&options.filter, after, 50).await?;
+        // Siblings (same question) are adjacent groups within a page.
+        let mut by_question: BTreeMap<(ConversationId, i64), Vec<&RatedAnswer>> = BTreeMap::new();
+        for a in &page.answers {
+            let test = in_test_split(a.conversation.id, options.seed, options.test_fraction);
+            account(&mut files.report, a, style);
+            by_question
+                .entry((a.conversation.id, a.answer.parent_id.map_or(0, |p| p.0)))
+                .or_default()
+                .push(a);
+            if formats.contains(&Format::Kto) {
+                for row in rows::kto(a, style) {
+                    files.write(Format::Kto, test, &row)?;
+                }
+            }
+            if formats.contains(&Format::Sft) {
+                for row in rows::sft(a, style) {
+                    files.write(Format::Sft, test, &row)?;
+                }
+            }
+            if formats.contains(&Format::Archive) {
+                let history = store.rating_history(a.answer.id).await?;
+                let row = rows::ArchiveRow {
+                    schema_version: rows::ARCHIVE_SCHEMA_VERSION,
+                    conversation: &a.conversation,
+                    context: &a.context,
+                    answer: &a.answer,
+                    rating_history: &history,
+                };
+                files.write(Format::Archive, test, &row)?;
+            }
+        }
+        if formats.contains(&Format::Dpo) {
+            for ((conversation, _), siblings) in &by_question {
+                let test = in_test_split(*conversation, options.seed, options.test_fraction);
+                for pair in pairs::pairs(siblings, options.max_pairs_per_prompt) {
+                    if let Some(row) = rows::dpo(&pair, style) {
+                        files.report.pairs += 1;
+                        files.report.cross_model_pairs += usize::from(pair.cross_model);
+                        files.write(Format::Dpo, test, &row)?;
+                    }
+                }
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    for (name, out) in &mut files.open {
+        let path = dir.join(name);
+        out.flush().map_err(io("writing", &path))?;
+        out.get_ref().sync_all().map_err(io("syncing", &path))?;
+    }
+    let card = card::render(&files.report, options, &formats);
+    let path = dir.join("README.md");
+    std::fs::write(&path, card).map_err(io("writing", &path))?;
+    Ok(files.report)
+}
+
+fn account(report: &mut ExportReport, a: &RatedAnswer, style: ReasoningStyle) {
+    report.rated += 1;
+    match a.answer.rating.as_ref().and_then(|r| r.input.answer) {
+        Some(Vote::Up) => report.up += 1,
+        Some(Vote::Down) => report.down += 1,
+        None => {}
+    }
+    if style == ReasoningStyle::Inline && rows::answer_message(a, style).is_none() {
+        report.skipped_inline += 1;
+    }
+}

@@ -1,0 +1,76 @@
+//! Preference pairs from answers to the same context (siblings under one question).
+//!
+//! Rules: an answer rated up is chosen unless it was cut off by the token limit or did not finish; an
+//! answer rated down is rejected; a person's corrected answer is chosen against the answer it
+//! corrects (first, as the strongest signal); at most `cap` pairs per question; a pair whose answers
+//! came from different models is flagged. Answers with no opposite-rated sibling yield no pair (they
+//! still appear in KTO).
+
+use ponder_store::{FinishReason, MessageStatus, RatedAnswer, Vote};
+
+/// The preferred side of a pair.
+#[derive(Clone, Copy, Debug)]
+pub enum Chosen<'a> {
+    /// An answer the model gave, rated up.
+    Answer(&'a RatedAnswer),
+    /// The answer a person wrote in place of this one.
+    Corrected(&'a RatedAnswer),
+}
+
+/// One preference pair.
+#[derive(Clone, Copy, Debug)]
+pub struct Pair<'a> {
+    /// Preferred.
+    pub chosen: Chosen<'a>,
+    /// Not preferred.
+    pub rejected: &'a RatedAnswer,
+    /// The two answers came from different models.
+    pub cross_model: bool,
+}
+
+fn vote(a: &RatedAnswer) -> Option<Vote> {
+    a.answer.rating.as_ref().and_then(|r| r.input.answer)
+}
+
+fn model(a: &RatedAnswer) -> Option<&str> {
+    a.answer.generation.as_ref().map(|g| g.settings.model.id.as_str())
+}
+
+/// Whether an up-voted answer may be used as chosen: finished on its own, not truncated.
+pub fn can_be_chosen(a: &RatedAnswer) -> bool {
+    let truncated = a
+        .answer
+        .generation
+        .as_ref()
+        .and_then(|g| g.outcome.as_ref())
+        .is_some_and(|o| o.finish_reason == Some(FinishReason::Length));
+    vote(a) == Some(Vote::Up)
+        && a.answer.status == MessageStatus::Complete
+        && !truncated
+        && !a.answer.content.trim().is_empty()
+}
+
+/// The pairs for one question's rated answers (given in id order).
+pub fn pairs<'a>(siblings: &[&'a RatedAnswer], cap: usize) -> Vec<Pair<'a>> {
+    let mut out = Vec::new();
+    for a in siblings {
+        let corrected = a.answer.rating.as_ref().and_then(|r| r.input.corrected_answer.as_ref());
+        if corrected.is_some() {
+            out.push(Pair { chosen: Chosen::Corrected(a), rejected: a, cross_model: false });
+        }
+    }
+    for c in siblings.iter().filter(|a| can_be_chosen(a)) {
+        for r in siblings
+            .iter()
+            .filter(|a| vote(a) == Some(Vote::Down) && !a.answer.content.trim().is_empty())
+        {
+            out.push(Pair {
+                chosen: Chosen::Answer(c),
+                rejected: r,
+                cross_model: model(c) != model(r),
+            });
+        }
+    }
+    out.truncate(cap);
+    out
+}

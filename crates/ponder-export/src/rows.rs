@@ -1,0 +1,124 @@
+//! The rows of each format, built from rated answers. Field order is fixed, so the same data always
+//! serializes to the same bytes.
+
+use ponder_store::{RatedAnswer, Rating, Vote};
+use serde::Serialize;
+
+use crate::chat::{completion, prompt, thinking_of, ChatMessage, ReasoningStyle};
+use crate::pairs::{Chosen, Pair};
+
+/// TRL's unpaired preference (KTO): `prompt`, `completion`, `label`.
+#[derive(Serialize)]
+pub struct KtoRow {
+    /// The context.
+    pub prompt: Vec<ChatMessage>,
+    /// The answer.
+    pub completion: Vec<ChatMessage>,
+    /// Thumbs up.
+    pub label: bool,
+}
+
+/// TRL's preference (DPO): `prompt`, `chosen`, `rejected`, plus a flag trainers ignore.
+#[derive(Serialize)]
+pub struct DpoRow {
+    /// The context both answers saw.
+    pub prompt: Vec<ChatMessage>,
+    /// Preferred.
+    pub chosen: Vec<ChatMessage>,
+    /// Not preferred.
+    pub rejected: Vec<ChatMessage>,
+    /// The two answers came from different models.
+    pub cross_model: bool,
+}
+
+/// Supervised fine-tuning: the whole conversation ending in a good answer.
+#[derive(Serialize)]
+pub struct SftRow {
+    /// Context, then the answer.
+    pub messages: Vec<ChatMessage>,
+}
+
+/// The model's own answer as a message, or `None` when the style cannot carry it.
+pub fn answer_message(a: &RatedAnswer, style: ReasoningStyle) -> Option<ChatMessage> {
+    completion(thinking_of(&a.answer), &a.answer.content, style)
+}
+
+/// A person's corrected answer as a message: no thinking was written, so the inline block is empty.
+pub fn corrected_message(a: &RatedAnswer, style: ReasoningStyle) -> Option<ChatMessage> {
+    let text = a.answer.rating.as_ref()?.input.corrected_answer.as_deref()?;
+    completion(None, text, style)
+}
+
+fn rating(a: &RatedAnswer) -> Option<&Rating> {
+    a.answer.rating.as_ref()
+}
+
+/// KTO rows for one rated answer: its vote, and a positive row for a corrected answer. An answer
+/// with no text is left out (trainers refuse empty completions), and so is a thumbs up on an answer
+/// that may not be chosen (cut off by the token limit, or never finished).
+pub fn kto(a: &RatedAnswer, style: ReasoningStyle) -> Vec<KtoRow> {
+    let mut rows = Vec::new();
+    let p = prompt(&a.context);
+    let vote = rating(a).and_then(|r| r.input.answer);
+    let usable = match vote {
+        Some(Vote::Up) => crate::pairs::can_be_chosen(a),
+        Some(Vote::Down) => true,
+        None => false,
+    };
+    if let (true, Some(v), false) = (usable, vote, a.answer.content.trim().is_empty()) {
+        if let Some(m) = answer_message(a, style) {
+            rows.push(KtoRow { prompt: p.clone(), completion: vec![m], label: v == Vote::Up });
+        }
+    }
+    if let Some(m) = corrected_message(a, style) {
+        rows.push(KtoRow { prompt: p, completion: vec![m], label: true });
+    }
+    rows
+}
+
+/// The DPO row of a pair, or `None` when the style cannot carry one side.
+pub fn dpo(pair: &Pair<'_>, style: ReasoningStyle) -> Option<DpoRow> {
+    let (context, chosen) = match pair.chosen {
+        Chosen::Answer(a) => (&a.context, answer_message(a, style)?),
+        Chosen::Corrected(a) => (&a.context, corrected_message(a, style)?),
+    };
+    Some(DpoRow {
+        prompt: prompt(context),
+        chosen: vec![chosen],
+        rejected: vec![answer_message(pair.rejected, style)?],
+        cross_model: pair.cross_model,
+    })
+}
+
+/// SFT rows: an up-voted answer that may be chosen, and any corrected answer.
+pub fn sft(a: &RatedAnswer, style: ReasoningStyle) -> Vec<SftRow> {
+    let mut rows = Vec::new();
+    let with = |m: ChatMessage| {
+        let mut messages = prompt(&a.context);
+        messages.push(m);
+        SftRow { messages }
+    };
+    if crate::pairs::can_be_chosen(a) {
+        rows.extend(answer_message(a, style).map(with));
+    }
+    rows.extend(corrected_message(a, style).map(with));
+    rows
+}
+
+/// The lossless archive: everything the store knows about one rating, with a schema version.
+#[derive(Serialize)]
+pub struct ArchiveRow<'a> {
+    /// Bumped whenever a field changes meaning or goes away.
+    pub schema_version: u32,
+    /// The conversation.
+    pub conversation: &'a ponder_store::Conversation,
+    /// Every message the answer followed, thinking included.
+    pub context: &'a [ponder_store::Message],
+    /// The answer with its generation metadata and current rating.
+    pub answer: &'a ponder_store::Message,
+    /// Every change to the rating, oldest first.
+    pub rating_history: &'a [ponder_store::RatingEvent],
+}
+
+/// The archive's schema version.
+pub const ARCHIVE_SCHEMA_VERSION: u32 = 1;

@@ -1,4 +1,5 @@
-//! `ponder export`: ratings as reward data files (KTO, DPO, SFT, archive) with a dataset card.
+//! `ponder export`: ratings as reward data files (KTO, DPO, SFT, archive, LLaMA-Factory, OpenAI) with
+//! a dataset card.
 
 use std::path::PathBuf;
 
@@ -56,6 +57,8 @@ enum FormatArg {
     Dpo,
     Sft,
     Archive,
+    Llamafactory,
+    Openai,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -114,6 +117,8 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
                 FormatArg::Dpo => Format::Dpo,
                 FormatArg::Sft => Format::Sft,
                 FormatArg::Archive => Format::Archive,
+                FormatArg::Llamafactory => Format::LlamaFactory,
+                FormatArg::Openai => Format::OpenAi,
             })
             .collect()
     };

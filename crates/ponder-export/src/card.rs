@@ -33,17 +33,26 @@ pub fn kto_weights(up: usize, down: usize) -> Option<(f64, f64)> {
 
 /// The card's text.
 pub fn render(report: &ExportReport, options: &ExportOptions, formats: &[Format]) -> String {
+    let llamafactory = formats.contains(&Format::LlamaFactory);
     let mut s = String::from("---\npretty_name: Ponder ratings\n");
     s.push_str("license: other # choose one before sharing: these are your conversations\n");
     s.push_str("tags:\n  - ponder\n  - reasoning\n  - preference\n  - kto\n  - dpo\n");
     let total: usize = report.rows.values().sum();
     let _ = writeln!(s, "size_categories:\n  - {}", size_category(total));
     s.push_str("configs:\n");
-    for f in formats {
-        let _ = writeln!(s, "  - config_name: {}\n    data_files:", f.stem());
-        for (name, _) in report.rows.iter().filter(|(n, _)| {
-            n.starts_with(&format!("{}.", f.stem())) || n.starts_with(&format!("{}_", f.stem()))
-        }) {
+    // One config per kind of file (LLaMA-Factory's ranking and KTO files are two configs).
+    let kind = |n: &str| -> String {
+        let stem = n.trim_end_matches(".jsonl");
+        stem.strip_suffix("_train")
+            .or_else(|| stem.strip_suffix("_test"))
+            .unwrap_or(stem)
+            .to_string()
+    };
+    let mut configs: Vec<String> = report.rows.keys().map(|n| kind(n)).collect();
+    configs.dedup();
+    for config in configs {
+        let _ = writeln!(s, "  - config_name: {config}\n    data_files:");
+        for name in report.rows.keys().filter(|n| kind(n) == config) {
             let split = if name.ends_with("_test.jsonl") { "test" } else { "train" };
             let _ = writeln!(s, "      - split: {split}\n        path: {name}");
         }
@@ -86,6 +95,9 @@ pub fn render(report: &ExportReport, options: &ExportOptions, formats: &[Format]
         }
     }
     s.push_str("\n```python\nfrom datasets import load_dataset\nkto = load_dataset(\"json\", data_files=\"kto.jsonl\", split=\"train\")  # or kto_train.jsonl\n```\n");
+    if llamafactory {
+        s.push_str("\nLLaMA-Factory: point `dataset_dir` at this folder and use the datasets named in `dataset_info.json` (`ponder_dpo` with `stage: dpo`, `ponder_kto` with `stage: kto`).\n");
+    }
     s
 }
 

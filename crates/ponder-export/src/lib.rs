@@ -10,6 +10,7 @@
 
 pub mod card;
 pub mod chat;
+pub mod foreign;
 pub mod pairs;
 pub mod rows;
 
@@ -35,19 +36,69 @@ pub enum Format {
     Sft,
     /// Everything about each rating, with a schema version.
     Archive,
+    /// LLaMA-Factory: sharegpt ranking and KTO files, and `dataset_info.json`.
+    LlamaFactory,
+    /// OpenAI-style preference: `{"input": {"messages"}, "preferred_output", "non_preferred_output"}`.
+    OpenAi,
+}
+
+/// One kind of file an export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Output {
+    Kto,
+    Dpo,
+    Sft,
+    Archive,
+    LlamaFactoryKto,
+    LlamaFactoryDpo,
+    OpenAiDpo,
+}
+
+impl Output {
+    fn stem(self) -> &'static str {
+        match self {
+            Output::Kto => "kto",
+            Output::Dpo => "dpo",
+            Output::Sft => "sft",
+            Output::Archive => "archive",
+            Output::LlamaFactoryKto => "llamafactory_kto",
+            Output::LlamaFactoryDpo => "llamafactory_dpo",
+            Output::OpenAiDpo => "openai_dpo",
+        }
+    }
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 4] = [Format::Kto, Format::Dpo, Format::Sft, Format::Archive];
+    pub const ALL: [Format; 6] = [
+        Format::Kto,
+        Format::Dpo,
+        Format::Sft,
+        Format::Archive,
+        Format::LlamaFactory,
+        Format::OpenAi,
+    ];
 
-    /// The file name stem.
+    fn outputs(self) -> &'static [Output] {
+        match self {
+            Format::Kto => &[Output::Kto],
+            Format::Dpo => &[Output::Dpo],
+            Format::Sft => &[Output::Sft],
+            Format::Archive => &[Output::Archive],
+            Format::LlamaFactory => &[Output::LlamaFactoryKto, Output::LlamaFactoryDpo],
+            Format::OpenAi => &[Output::OpenAiDpo],
+        }
+    }
+
+    /// The name of the format's dataset config (and file stem, for single-file formats).
     pub fn stem(self) -> &'static str {
         match self {
             Format::Kto => "kto",
             Format::Dpo => "dpo",
             Format::Sft => "sft",
             Format::Archive => "archive",
+            Format::LlamaFactory => "llamafactory",
+            Format::OpenAi => "openai_dpo",
         }
     }
 }
@@ -158,7 +209,7 @@ struct Files {
 }
 
 impl Files {
-    fn name(&self, format: Format, test: bool) -> String {
+    fn name(&self, format: Output, test: bool) -> String {
         match (self.split, test) {
             (false, _) => format!("{}.jsonl", format.stem()),
             (true, false) => format!("{}_train.jsonl", format.stem()),
@@ -176,7 +227,7 @@ impl Files {
 
     fn write(
         &mut self,
-        format: Format,
+        format: Output,
         test: bool,
         row: &impl Serialize,
     ) -> Result<(), ExportError> {
@@ -237,12 +288,16 @@ async fn write_all(
     let mut formats = options.formats.clone();
     formats.sort();
     formats.dedup();
-    for f in &formats {
+    let mut outputs: Vec<Output> =
+        formats.iter().flat_map(|f| f.outputs().iter().copied()).collect();
+    outputs.sort();
+    for o in &outputs {
         for test in if split { vec![false, true] } else { vec![false] } {
-            let name = files.name(*f, test);
+            let name = files.name(*o, test);
             files.create(name)?;
         }
     }
+    let wants = |o: Output| outputs.contains(&o);
     let style = options.reasoning;
     let mut after = None;
     loop {
@@ -256,17 +311,24 @@ async fn write_all(
                 .entry((a.conversation.id, a.answer.parent_id.map_or(0, |p| p.0)))
                 .or_default()
                 .push(a);
-            if formats.contains(&Format::Kto) {
-                for row in rows::kto(a, style) {
-                    files.write(Format::Kto, test, &row)?;
+            for row in rows::kto(a, style) {
+                if wants(Output::Kto) {
+                    files.write(Output::Kto, test, &row)?;
+                }
+                if wants(Output::LlamaFactoryKto) {
+                    files.write(
+                        Output::LlamaFactoryKto,
+                        test,
+                        &foreign::LlamaFactoryKto::from(&row),
+                    )?;
                 }
             }
-            if formats.contains(&Format::Sft) {
+            if wants(Output::Sft) {
                 for row in rows::sft(a, style) {
-                    files.write(Format::Sft, test, &row)?;
+                    files.write(Output::Sft, test, &row)?;
                 }
             }
-            if formats.contains(&Format::Archive) {
+            if wants(Output::Archive) {
                 let history = store.rating_history(a.answer.id).await?;
                 let row = rows::ArchiveRow {
                     schema_version: rows::ARCHIVE_SCHEMA_VERSION,
@@ -275,18 +337,27 @@ async fn write_all(
                     answer: &a.answer,
                     rating_history: &history,
                 };
-                files.write(Format::Archive, test, &row)?;
+                files.write(Output::Archive, test, &row)?;
             }
         }
-        if formats.contains(&Format::Dpo) {
-            for ((conversation, _), siblings) in &by_question {
-                let test = in_test_split(*conversation, options.seed, options.test_fraction);
-                for pair in pairs::pairs(siblings, options.max_pairs_per_prompt) {
-                    if let Some(row) = rows::dpo(&pair, style) {
-                        files.report.pairs += 1;
-                        files.report.cross_model_pairs += usize::from(pair.cross_model);
-                        files.write(Format::Dpo, test, &row)?;
-                    }
+        for ((conversation, _), siblings) in &by_question {
+            let test = in_test_split(*conversation, options.seed, options.test_fraction);
+            for pair in pairs::pairs(siblings, options.max_pairs_per_prompt) {
+                let Some(row) = rows::dpo(&pair, style) else { continue };
+                files.report.pairs += 1;
+                files.report.cross_model_pairs += usize::from(pair.cross_model);
+                if wants(Output::Dpo) {
+                    files.write(Output::Dpo, test, &row)?;
+                }
+                if wants(Output::LlamaFactoryDpo) {
+                    files.write(
+                        Output::LlamaFactoryDpo,
+                        test,
+                        &foreign::LlamaFactoryDpo::from(&row),
+                    )?;
+                }
+                if wants(Output::OpenAiDpo) {
+                    files.write(Output::OpenAiDpo, test, &foreign::OpenAiPreference::from(&row))?;
                 }
             }
         }
@@ -299,6 +370,21 @@ async fn write_all(
         let path = dir.join(name);
         out.flush().map_err(io("writing", &path))?;
         out.get_ref().sync_all().map_err(io("syncing", &path))?;
+    }
+    if formats.contains(&Format::LlamaFactory) {
+        let mut info = serde_json::Map::new();
+        for name in files.report.rows.keys().filter(|n| n.starts_with("llamafactory_")) {
+            let entry = name.trim_end_matches(".jsonl").replacen("llamafactory", "ponder", 1);
+            let value = if name.contains("_dpo") {
+                foreign::dataset_info_dpo(name)
+            } else {
+                foreign::dataset_info_kto(name)
+            };
+            info.insert(entry, value);
+        }
+        let path = dir.join("dataset_info.json");
+        let text = serde_json::to_string_pretty(&info).expect("json") + "\n";
+        std::fs::write(&path, text).map_err(io("writing", &path))?;
     }
     let card = card::render(&files.report, options, &formats);
     let path = dir.join("README.md");

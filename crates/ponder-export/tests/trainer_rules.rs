@@ -83,6 +83,40 @@ async fn every_row_has_an_allowed_shape() {
         for row in rows(&out.join("archive.jsonl")) {
             assert_eq!(row["schema_version"], 1);
         }
+        let dpo_rows = rows(&out.join("dpo.jsonl"));
+        let lf = rows(&out.join("llamafactory_dpo.jsonl"));
+        assert_eq!(lf.len(), dpo_rows.len());
+        for row in &lf {
+            assert_eq!(keys(row), BTreeSet::from(["conversations", "chosen", "rejected"]));
+            let turns = row["conversations"].as_array().unwrap();
+            assert_eq!(turns.last().unwrap()["from"], "human");
+            assert_eq!(
+                (row["chosen"]["from"].as_str(), row["rejected"]["from"].as_str()),
+                (Some("gpt"), Some("gpt"))
+            );
+        }
+        for row in rows(&out.join("llamafactory_kto.jsonl")) {
+            assert_eq!(keys(&row), BTreeSet::from(["messages", "label"]));
+            assert!(row["label"].is_boolean());
+            check_turns(row["messages"].as_array().unwrap(), "assistant");
+        }
+        let info: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("dataset_info.json")).unwrap())
+                .unwrap();
+        assert_eq!(info["ponder_dpo"]["ranking"], true);
+        assert_eq!(info["ponder_dpo"]["file_name"], "llamafactory_dpo.jsonl");
+        assert_eq!(info["ponder_kto"]["columns"]["kto_tag"], "label");
+        let openai = rows(&out.join("openai_dpo.jsonl"));
+        assert_eq!(openai.len(), dpo_rows.len());
+        for row in &openai {
+            assert_eq!(
+                keys(row),
+                BTreeSet::from(["input", "preferred_output", "non_preferred_output"])
+            );
+            check_turns(row["input"]["messages"].as_array().unwrap(), "user");
+            check_completion(&row["preferred_output"]);
+            check_completion(&row["non_preferred_output"]);
+        }
         let separate = style == ReasoningStyle::Separate;
         let kto = std::fs::read_to_string(out.join("kto.jsonl")).unwrap();
         assert_eq!(kto.contains("reasoning_content"), separate, "{style:?}");

@@ -1,0 +1,43 @@
+// The history as ponder-store serializes it (serde field names), so the window reads it unchanged.
+
+export type Role = "system" | "user" | "assistant";
+export type MessageStatus = "complete" | "generating" | "stopped" | "interrupted" | "failed";
+export type Vote = "up" | "down";
+export type RatingTag = "correct" | "wrong_answer" | "flawed_reasoning" | "too_long" | "unhelpful" | "unsafe";
+
+export interface Rating {
+  answer: Vote | null;
+  reasoning: Vote | null;
+  tags: RatingTag[];
+  comment: string | null;
+  corrected_answer: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Message {
+  id: number;
+  conversation_id: number;
+  parent_id: number | null;
+  role: Role;
+  content: string;
+  thinking: string | null;
+  status: MessageStatus;
+  created_at: number;
+  updated_at: number;
+  rating: Rating | null;
+}
+
+export interface Conversation {
+  id: number;
+  title: string;
+  title_is_custom: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Thread {
+  conversation: Conversation;
+  messages: Message[];
+  active_path: number[];
+}

@@ -10,13 +10,15 @@
 
 pub mod card;
 pub mod chat;
+mod files;
 pub mod foreign;
 pub mod pairs;
 pub mod rows;
 
+use files::{in_test_split, io, Files};
+
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ponder_store::{ConversationId, RatedAnswer, RatingFilter, Store, StoreError, Vote};
@@ -44,7 +46,7 @@ pub enum Format {
 
 /// One kind of file an export writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Output {
+pub(crate) enum Output {
     Kto,
     Dpo,
     Sft,
@@ -182,66 +184,6 @@ impl ExportError {
             ExportError::Exists(_) => "exists",
             ExportError::Io { .. } => "io",
         }
-    }
-}
-
-fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ExportError + 'a {
-    move |source| ExportError::Io { action, path: path.to_path_buf(), source }
-}
-
-/// FNV-1a over the seed and the conversation id: a stable split (std's hasher may change).
-fn in_test_split(conversation: ConversationId, seed: u64, fraction: f64) -> bool {
-    if fraction <= 0.0 {
-        return false;
-    }
-    let h = format!("{seed}:{}", conversation.0)
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    (h as f64 / u64::MAX as f64) < fraction
-}
-
-/// The open output files, created on first use.
-struct Files {
-    dir: PathBuf,
-    split: bool,
-    open: BTreeMap<String, BufWriter<File>>,
-    report: ExportReport,
-}
-
-impl Files {
-    fn name(&self, format: Output, test: bool) -> String {
-        match (self.split, test) {
-            (false, _) => format!("{}.jsonl", format.stem()),
-            (true, false) => format!("{}_train.jsonl", format.stem()),
-            (true, true) => format!("{}_test.jsonl", format.stem()),
-        }
-    }
-
-    fn create(&mut self, name: String) -> Result<(), ExportError> {
-        let path = self.dir.join(&name);
-        let file = File::create(&path).map_err(io("creating", &path))?;
-        self.open.insert(name.clone(), BufWriter::new(file));
-        self.report.rows.insert(name, 0);
-        Ok(())
-    }
-
-    fn write(
-        &mut self,
-        format: Output,
-        test: bool,
-        row: &impl Serialize,
-    ) -> Result<(), ExportError> {
-        let name = self.name(format, test);
-        let path = self.dir.join(&name);
-        let out = self.open.get_mut(&name).expect("created up front");
-        serde_json::to_writer(&mut *out, row).map_err(|e| ExportError::Io {
-            action: "writing",
-            path: path.clone(),
-            source: e.into(),
-        })?;
-        out.write_all(b"\n").map_err(io("writing", &path))?;
-        *self.report.rows.get_mut(&name).expect("counted") += 1;
-        Ok(())
     }
 }
 

@@ -1,0 +1,74 @@
+//! The export's output files: one buffered writer per file, row counts, and the test/train split.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use ponder_store::ConversationId;
+use serde::Serialize;
+
+use crate::{ExportError, ExportReport, Output};
+
+pub(crate) fn io<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> ExportError + 'a {
+    move |source| ExportError::Io { action, path: path.to_path_buf(), source }
+}
+
+/// FNV-1a over the seed and the conversation id: a stable split (std's hasher may change).
+pub(crate) fn in_test_split(conversation: ConversationId, seed: u64, fraction: f64) -> bool {
+    if fraction <= 0.0 {
+        return false;
+    }
+    let h = format!("{seed}:{}", conversation.0)
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    (h as f64 / u64::MAX as f64) < fraction
+}
+
+/// The open output files, created on first use.
+pub(crate) struct Files {
+    pub(crate) dir: PathBuf,
+    pub(crate) split: bool,
+    pub(crate) open: BTreeMap<String, BufWriter<File>>,
+    pub(crate) report: ExportReport,
+}
+
+impl Files {
+    pub(crate) fn name(&self, format: Output, test: bool) -> String {
+        match (self.split, test) {
+            (false, _) => format!("{}.jsonl", format.stem()),
+            (true, false) => format!("{}_train.jsonl", format.stem()),
+            (true, true) => format!("{}_test.jsonl", format.stem()),
+        }
+    }
+
+    pub(crate) fn create(&mut self, name: String) -> Result<(), ExportError> {
+        let path = self.dir.join(&name);
+        let file = File::create(&path).map_err(io("creating", &path))?;
+        self.open.insert(name.clone(), BufWriter::new(file));
+        self.report.rows.insert(name, 0);
+        Ok(())
+    }
+
+    pub(crate) fn write(
+        &mut self,
+        format: Output,
+        test: bool,
+        row: &impl Serialize,
+    ) -> Result<(), ExportError> {
+        let name = self.name(format, test);
+        let path = self.dir.join(&name);
+        let out = self.open.get_mut(&name).expect("created up front");
+        serde_json::to_writer(&mut *out, row).map_err(|e| ExportError::Io {
+            action: "writing",
+            path: path.clone(),
+            source: e.into(),
+        })?;
+        out.write_all(b"\n").map_err(io("writing", &path))?;
+        *self.report.rows.get_mut(&name).expect("counted") += 1;
+        Ok(())
+    }
+}

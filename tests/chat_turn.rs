@@ -51,6 +51,8 @@ async fn the_saved_answer_is_exactly_what_streamed_with_its_provenance() {
     let g = stored.generation.as_ref().unwrap();
     assert_eq!(g.settings.model.architecture.as_deref(), Some("Qwen3ForCausalLM"));
     assert_eq!(g.settings.model.device, engine.info().device);
+    let hash = g.settings.model.file_hash.as_deref().unwrap_or_default();
+    assert!(hash.starts_with("sha256:") && hash.len() == 7 + 64, "{hash}");
     assert_eq!(g.settings.sampling["temperature"], 0.0);
     assert_eq!(g.settings.sampling["max_tokens"], 1024);
     assert!(g.settings.thinking_enabled);

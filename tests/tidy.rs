@@ -28,10 +28,8 @@ fn every_rust_file_says_what_it_is_for() {
         files(&root().join(dir), ".rs", &mut all);
     }
     assert!(all.len() > 50);
-    let missing: Vec<_> = all
-        .iter()
-        .filter(|p| !std::fs::read_to_string(p).unwrap().starts_with("//!"))
-        .collect();
+    let missing: Vec<_> =
+        all.iter().filter(|p| !std::fs::read_to_string(p).unwrap().starts_with("//!")).collect();
     assert!(missing.is_empty(), "no //! line: {missing:?}");
 }
 

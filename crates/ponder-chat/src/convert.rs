@@ -35,7 +35,9 @@ pub fn context(thread: &Thread, question: MessageId) -> Vec<ChatMessage> {
         .collect()
 }
 
-/// Everything about the model and the request that produced an answer.
+/// Everything about the model and the request that produced an answer. For a local model this hashes
+/// its weights the first time (seconds for gigabytes; later calls are instant): call
+/// [`crate::model_hash`] on a blocking thread after loading to have it ready.
 pub fn generation_settings(info: &ModelInfo, request: &GenerationRequest) -> GenerationSettings {
     let mut sampling = serde_json::to_value(&request.sampling).unwrap_or_default();
     if let Some(map) = sampling.as_object_mut() {
@@ -47,7 +49,7 @@ pub fn generation_settings(info: &ModelInfo, request: &GenerationRequest) -> Gen
         model: ModelIdentity {
             id: info.id.clone(),
             path: local.then(|| info.id.clone()),
-            file_hash: None,
+            file_hash: if local { crate::model_hash(std::path::Path::new(&info.id)) } else { None },
             architecture: Some(info.architecture.clone()),
             quantization: info.quantization.clone(),
             device: info.device.clone(),

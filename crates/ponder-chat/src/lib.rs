@@ -6,6 +6,7 @@
 //! names no mistral.rs type; it is the only crate that depends on both.
 
 mod convert;
+mod model_hash;
 
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use ponder_engine::{CandidateEvent, EngineError, Event, Generation, GenerationRe
 use ponder_store::{Message, MessageId, Store, StoreError, Thread};
 
 pub use convert::{context, generation_settings, outcome};
+pub use model_hash::model_hash;
 
 /// What can go wrong in a turn.
 #[derive(Debug, thiserror::Error)]

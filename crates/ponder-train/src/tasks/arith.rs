@@ -119,10 +119,6 @@ pub fn sub(lang: Lang, a: i64, b: i64) -> Working {
 }
 
 /// `a × d` for a single digit `d`, from the right with carries.
-///
-/// The product and the carry are two written steps ("8 × 3 = 24, 24 + 1 = 25"): recalling
-/// "8 × 3 + 1" in one go is a table of ~450 facts, the most common error of run 3 (run 4, which
-/// split it, got multiplication from 73% to 93%).
 pub fn mul_digit(lang: Lang, a: i64, d: u8) -> Working {
     let mut da = digits(a);
     let mut lines = Vec::new();
@@ -130,16 +126,15 @@ pub fn mul_digit(lang: Lang, a: i64, d: u8) -> Working {
     while !da.is_empty() {
         let ra = rest(&da);
         let x = da.pop().unwrap_or(0);
-        let m = x * d;
-        let p = m + carry;
+        let p = x * d + carry;
         let (w, k) = (p % 10, p / 10);
         acc.insert(0, char::from(b'0' + w));
         lines.push(match lang {
             Lang::En => format!(
-                "{ra} × {d}, carry {carry}: {x} × {d} = {m}, {m} + {carry} = {p}, write {w}, carry {k}. So far: {acc}."
+                "{ra} × {d}, carry {carry}: {x} × {d} + {carry} = {p}, write {w}, carry {k}. So far: {acc}."
             ),
             Lang::Zh => format!(
-                "{ra} × {d}，进位 {carry}：{x} × {d} = {m}，{m} + {carry} = {p}，写 {w}，进位 {k}。目前：{acc}。"
+                "{ra} × {d}，进位 {carry}：{x} × {d} + {carry} = {p}，写 {w}，进位 {k}。目前：{acc}。"
             ),
         });
         carry = k;
@@ -169,31 +164,17 @@ pub fn mul(lang: Lang, a: i64, b: i64) -> Working {
     w
 }
 
-/// Which of `a` and `b` is larger, or smaller when `want_smaller` (they differ): digit counts first,
-/// then digits from the left.
-///
-/// The goal is written in the first line and the last line always names the number wanted: run 3
-/// wrote an extra "smaller" line only when asked, and mostly never wrote it.
-pub fn compare(lang: Lang, a: i64, b: i64, want_smaller: bool) -> Working {
+/// Which of `a` and `b` is larger (they differ): digit counts first, then digits from the left.
+pub fn compare(lang: Lang, a: i64, b: i64) -> Working {
     assert_ne!(a, b, "comparison problems use different numbers");
     let (da, db) = (digits(a), digits(b));
-    let goal = match (lang, want_smaller) {
-        (Lang::En, true) => "smaller",
-        (Lang::En, false) => "larger",
-        (Lang::Zh, true) => "小",
-        (Lang::Zh, false) => "大",
-    };
     let mut lines = vec![match lang {
         Lang::En => format!(
-            "Find the {goal} of {a} and {b}. {a} has {} digits and {b} has {} digits.",
+            "Compare {a} and {b}. {a} has {} digits and {b} has {} digits.",
             da.len(),
             db.len()
         ),
-        Lang::Zh => format!(
-            "找出 {a} 和 {b} 中较{goal}的。{a} 有 {} 位，{b} 有 {} 位。",
-            da.len(),
-            db.len()
-        ),
+        Lang::Zh => format!("比较 {a} 和 {b}。{a} 有 {} 位，{b} 有 {} 位。", da.len(), db.len()),
     }];
     let larger = a.max(b);
     if da.len() != db.len() {
@@ -226,12 +207,7 @@ pub fn compare(lang: Lang, a: i64, b: i64, want_smaller: bool) -> Working {
             break;
         }
     }
-    let result = if want_smaller { a.min(b) } else { larger };
-    lines.push(match lang {
-        Lang::En => format!("The {goal} one is {result}."),
-        Lang::Zh => format!("较{goal}的是 {result}。"),
-    });
-    Working { lines, result }
+    Working { lines, result: larger }
 }
 
 #[cfg(test)]
@@ -251,8 +227,7 @@ mod tests {
                         assert_eq!(mul(lang, a, b).result, a * b, "{a}*{b}");
                     }
                     if a != b {
-                        assert_eq!(compare(lang, a, b, false).result, a.max(b));
-                        assert_eq!(compare(lang, a, b, true).result, a.min(b));
+                        assert_eq!(compare(lang, a, b).result, a.max(b));
                     }
                 }
             }
@@ -269,22 +244,10 @@ mod tests {
 
     #[test]
     fn comparison_rewrites_the_digits_still_to_compare() {
-        let w = compare(Lang::En, 4721, 4712, true);
-        assert_eq!(w.result, 4712);
-        assert!(w.lines[0].starts_with("Find the smaller of 4721 and 4712."));
+        let w = compare(Lang::En, 4721, 4712);
+        assert_eq!(w.result, 4721);
         assert_eq!(w.lines[2], "4721 vs 4712: 4 = 4, next digit.");
         assert_eq!(w.lines[4], "21 vs 12: 2 > 1, so 4721 is larger.");
-        assert_eq!(w.lines[5], "The smaller one is 4712.");
-    }
-
-    #[test]
-    fn multiplication_recalls_the_product_then_adds_the_carry() {
-        let w = mul(Lang::En, 58, 3);
-        assert_eq!(
-            w.lines[2],
-            "5 × 3, carry 2: 5 × 3 = 15, 15 + 2 = 17, write 7, carry 1. So far: 74."
-        );
-        assert_eq!(w.result, 174);
     }
 
     #[test]

@@ -141,11 +141,16 @@ impl Generator {
                         break (a, b);
                     }
                 });
-                // Evenly split: at 30% "smaller", run 3 answered the larger one regardless.
-                let ask_smaller = self.rng.random_bool(0.5);
+                let ask_smaller = self.rng.random_bool(0.3);
                 let question = phrasing::compare_question(&mut self.rng, lang, a, b, ask_smaller);
-                let work = arith::compare(lang, a, b, ask_smaller);
+                let mut work = arith::compare(lang, a, b);
                 let (answer, n) = phrasing::compare_answer(lang, a, b, ask_smaller);
+                if ask_smaller {
+                    work.lines.push(match lang {
+                        Lang::En => format!("The smaller one is {n}."),
+                        Lang::Zh => format!("较小的是 {n}。"),
+                    });
+                }
                 (question, work.lines.join("\n"), answer, Some(n))
             }
             TaskKind::Word => {

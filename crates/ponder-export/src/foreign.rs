@@ -51,10 +51,17 @@ impl From<&DpoRow> for LlamaFactoryDpo {
     }
 }
 
+/// A role/content message (a struct, not a JSON map, so the field order never depends on features).
+#[derive(Serialize)]
+pub struct RoleContent {
+    role: &'static str,
+    content: String,
+}
+
 /// LLaMA-Factory's KTO row: role/content messages ending in the answer, and the label.
 #[derive(Serialize)]
 pub struct LlamaFactoryKto {
-    messages: Vec<Value>,
+    messages: Vec<RoleContent>,
     label: bool,
 }
 
@@ -71,37 +78,57 @@ impl From<&KtoRow> for LlamaFactoryKto {
                     "system" => "system",
                     _ => "user",
                 };
-                json!({"role": role, "content": t.value})
+                RoleContent { role, content: t.value }
             })
             .collect();
         LlamaFactoryKto { messages, label: row.label }
     }
 }
 
+/// `value` with every object's keys in sorted order, whatever serde_json's `preserve_order` feature
+/// (which another crate in the build may turn on) does to maps.
+pub fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), canonical(&map[k]))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
 /// The `dataset_info.json` entry for a ranking file.
 pub fn dataset_info_dpo(file: &str) -> Value {
-    json!({
+    canonical(&json!({
         "file_name": file,
         "formatting": "sharegpt",
         "ranking": true,
         "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected", "system": "system"}
-    })
+    }))
 }
 
 /// The `dataset_info.json` entry for a KTO file.
 pub fn dataset_info_kto(file: &str) -> Value {
-    json!({
+    canonical(&json!({
         "file_name": file,
         "formatting": "sharegpt",
         "columns": {"messages": "messages", "kto_tag": "label"},
         "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user", "assistant_tag": "assistant", "system_tag": "system"}
-    })
+    }))
+}
+
+/// The `input` of an OpenAI-style preference row.
+#[derive(Serialize)]
+pub struct OpenAiInput {
+    messages: Vec<ChatMessage>,
 }
 
 /// OpenAI-style preference row (also read by Together and Fireworks).
 #[derive(Serialize)]
 pub struct OpenAiPreference {
-    input: Value,
+    input: OpenAiInput,
     preferred_output: Vec<ChatMessage>,
     non_preferred_output: Vec<ChatMessage>,
 }
@@ -109,7 +136,7 @@ pub struct OpenAiPreference {
 impl From<&DpoRow> for OpenAiPreference {
     fn from(row: &DpoRow) -> Self {
         OpenAiPreference {
-            input: json!({ "messages": row.prompt }),
+            input: OpenAiInput { messages: row.prompt.clone() },
             preferred_output: row.chosen.clone(),
             non_preferred_output: row.rejected.clone(),
         }

@@ -272,11 +272,12 @@ async fn write_all(
             }
             if wants(Output::Archive) {
                 let history = store.rating_history(a.answer.id).await?;
+                let (context, answer) = rows::with_canonical_sampling(a);
                 let row = rows::ArchiveRow {
                     schema_version: rows::ARCHIVE_SCHEMA_VERSION,
                     conversation: &a.conversation,
-                    context: &a.context,
-                    answer: &a.answer,
+                    context: &context,
+                    answer: &answer,
                     rating_history: &history,
                 };
                 files.write(Output::Archive, test, &row)?;
@@ -314,7 +315,7 @@ async fn write_all(
         out.get_ref().sync_all().map_err(io("syncing", &path))?;
     }
     if formats.contains(&Format::LlamaFactory) {
-        let mut info = serde_json::Map::new();
+        let mut info = std::collections::BTreeMap::new();
         for name in files.report.rows.keys().filter(|n| n.starts_with("llamafactory_")) {
             let entry = name.trim_end_matches(".jsonl").replacen("llamafactory", "ponder", 1);
             let value = if name.contains("_dpo") {

@@ -122,3 +122,18 @@ pub struct ArchiveRow<'a> {
 
 /// The archive's schema version.
 pub const ARCHIVE_SCHEMA_VERSION: u32 = 1;
+
+/// Copies of the context and answer with sampling settings in sorted key order, so the archive is the
+/// same bytes whichever serde_json features the build has.
+pub fn with_canonical_sampling(
+    a: &RatedAnswer,
+) -> (Vec<ponder_store::Message>, ponder_store::Message) {
+    let fix = |m: &ponder_store::Message| {
+        let mut m = m.clone();
+        if let Some(g) = m.generation.as_mut() {
+            g.settings.sampling = crate::foreign::canonical(&g.settings.sampling);
+        }
+        m
+    };
+    (a.context.iter().map(fix).collect(), fix(&a.answer))
+}

@@ -18,7 +18,7 @@ async fn store_flushing_every(ms: u64) -> (tempfile::TempDir, Store) {
 
 #[tokio::test]
 async fn streamed_text_is_saved_within_the_flush_interval() {
-    let (_dir, store) = store_flushing_every(150).await;
+    let (_dir, store) = store_flushing_every(400).await;
     let (_, q) = store.start_conversation("count").await.unwrap();
     let writer = store.begin_answer(q.id, common::settings()).await.unwrap();
     writer.push_thinking("one two ");
@@ -29,7 +29,7 @@ async fn streamed_text_is_saved_within_the_flush_interval() {
         ("", MessageStatus::Generating),
         "not on the token path"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let saved = store.message(writer.id()).await.unwrap();
     assert_eq!(saved.thinking.as_deref(), Some("one two "));
     assert_eq!(saved.content, "three");
@@ -125,16 +125,9 @@ async fn a_process_killed_mid_answer_keeps_all_but_the_last_second_marked_interr
     assert_eq!(answer.status, MessageStatus::Interrupted);
     let finish = answer.generation.unwrap().outcome.and_then(|o| o.finish_reason);
     assert_eq!(finish, Some(FinishReason::Interrupted));
-    let full: String = (0..)
-        .map(word)
-        .take_while({
-            let mut len = 0;
-            move |w| {
-                len += w.len();
-                len <= pushed
-            }
-        })
-        .collect();
+    // The child may have pushed (and saved) a little past the last line read here before it died, so
+    // compare with a stream longer than anything it could have written.
+    let full: String = (0..pushed).map(word).collect();
     assert!(full.starts_with(&answer.content), "saved text is exactly what was streamed");
     // Everything pushed more than ~1 s before the kill is there (half a second of slack for scheduling).
     let due = progress
@@ -148,7 +141,6 @@ async fn a_process_killed_mid_answer_keeps_all_but_the_last_second_marked_interr
         "saved {} of {pushed} bytes; {due} were due",
         answer.content.len()
     );
-    assert!(answer.content.len() < pushed, "the last moments are lost, as documented");
     // Reopening again does not duplicate or change it.
     store.close().await;
     let store = Store::open(&db).await.unwrap();
@@ -159,7 +151,8 @@ async fn a_process_killed_mid_answer_keeps_all_but_the_last_second_marked_interr
 
 #[tokio::test]
 async fn another_process_opening_the_store_does_not_take_a_live_answer_away() {
-    let (dir, store) = store_flushing_every(100).await;
+    // Ticks a second apart, so the other process's open lands well between two of them.
+    let (dir, store) = store_flushing_every(1000).await;
     let (_, q) = store.start_conversation("long answer").await.unwrap();
     let writer = store.begin_answer(q.id, common::settings()).await.unwrap();
     writer.push_answer("first ");
@@ -169,7 +162,7 @@ async fn another_process_opening_the_store_does_not_take_a_live_answer_away() {
     let other = Store::open(dir.path().join("ponder.db")).await.unwrap();
     assert_eq!(other.message(writer.id()).await.unwrap().status, MessageStatus::Interrupted);
     // ...and the live writer takes it back at its next tick, even with nothing new to write.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     let live = other.message(writer.id()).await.unwrap();
     assert_eq!(live.status, MessageStatus::Generating);
     assert_eq!(live.generation.unwrap().outcome, None);

@@ -47,18 +47,15 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(self.sql_err())?;
+        // The history row is a copy of the rating just written, so the two can never disagree.
         sqlx::query(
             "INSERT INTO rating_events (message_id, action, answer_vote, reasoning_vote, tags, comment,
                                         corrected_answer, recorded_at)
-             VALUES (?1, 'set', ?2, ?3, ?4, ?5, ?6, ?7)",
+             SELECT message_id, 'set', answer_vote, reasoning_vote, tags, comment, corrected_answer,
+                    updated_at
+             FROM ratings WHERE message_id = ?1",
         )
         .bind(answer)
-        .bind(vote(input.answer))
-        .bind(vote(input.reasoning))
-        .bind(&tags)
-        .bind(&input.comment)
-        .bind(&input.corrected_answer)
-        .bind(now)
         .execute(&mut *tx)
         .await
         .map_err(self.sql_err())?;

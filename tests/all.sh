@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Every test Ponder has: the Rust workspace (unit, cross-crate and CLI tests on the bundled model, real
-# SQLite files), then the window's type check and Vitest suite. This is the README's test command.
+# Every test Ponder has: the Rust workspace (unit, cross-crate, CLI and app-command tests on the bundled
+# model and real SQLite files), then the window's type check and Vitest suite. This is the README's test
+# command; it first installs what is missing (scripts/setup.sh) and builds the window it embeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+./scripts/setup.sh
+(cd ui && npm run build)
 
 cargo test --workspace --locked
 
 cd ui
-# Reinstall only when the lock file changed since the last install.
-if ! [ -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.ponder-installed-lock; then
-  npm ci --no-audit --no-fund
-  cp package-lock.json node_modules/.ponder-installed-lock
-fi
 npm run check
 npm test

@@ -1,7 +1,13 @@
+// Starts the window: picks the backend (Rust inside Tauri, the in-memory fake in a plain browser)
+// and mounts the App with it.
 import { mount } from "svelte";
+import "./app.css";
 import App from "./App.svelte";
-import { FakeBackend } from "./lib/ipc/fake";
+import { createBackend } from "./lib/ipc/index";
 
-// The Tauri backend is wired in by the app shell; without it (a plain browser) the window runs on the fake.
+export type { AppProps } from "./App.svelte";
+
 const target = document.getElementById("app");
-if (target) mount(App, { target, props: { backend: new FakeBackend() } });
+if (target) {
+  void createBackend().then((backend) => mount(App, { target, props: { backend } }));
+}

@@ -11,7 +11,7 @@ mod model_hash;
 use std::time::Instant;
 
 use ponder_engine::{CandidateEvent, EngineError, Event, Generation, GenerationRequest};
-use ponder_store::{Message, MessageId, Store, StoreError, Thread};
+use ponder_store::{AnswerWriter, Message, MessageId, Store, StoreError, Thread};
 
 pub use convert::{context, generation_settings, outcome};
 pub use model_hash::model_hash;
@@ -65,15 +65,36 @@ pub async fn record(
     store: &Store,
     question: MessageId,
     settings: ponder_store::GenerationSettings,
-    mut generation: Generation,
+    generation: Generation,
     candidates: usize,
-    mut on_event: impl FnMut(&CandidateEvent, MessageId),
+    on_event: impl FnMut(&CandidateEvent, MessageId),
 ) -> Result<Vec<Message>, ChatError> {
-    let started = Instant::now();
+    let writers = begin(store, question, settings, candidates).await?;
+    record_into(writers, generation, on_event).await
+}
+
+/// Creates the (empty, generating) answers to `question`, one per candidate, so that they are in the
+/// conversation before the first token arrives.
+pub async fn begin(
+    store: &Store,
+    question: MessageId,
+    settings: ponder_store::GenerationSettings,
+    candidates: usize,
+) -> Result<Vec<AnswerWriter>, ChatError> {
     let mut writers = Vec::with_capacity(candidates.max(1));
     for _ in 0..candidates.max(1) {
         writers.push(store.begin_answer(question, settings.clone()).await?);
     }
+    Ok(writers)
+}
+
+/// [`record`] into answers made by [`begin`].
+pub async fn record_into(
+    writers: Vec<AnswerWriter>,
+    mut generation: Generation,
+    mut on_event: impl FnMut(&CandidateEvent, MessageId),
+) -> Result<Vec<Message>, ChatError> {
+    let started = Instant::now();
     let mut clocks: Vec<Clock> = (0..writers.len()).map(|_| Clock::default()).collect();
     let mut usage = vec![None; writers.len()];
     let mut finish = vec![None; writers.len()];

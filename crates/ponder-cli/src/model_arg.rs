@@ -3,33 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use ponder_engine::download::{download_model, HubOptions};
-use ponder_engine::{validate_model_dir, ModelSource};
+use ponder_engine::download::{cached_snapshot, download_model, looks_like_hub_id, HubOptions};
+use ponder_engine::ModelSource;
 
 /// The bundled model folder.
 pub fn bundled() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/ponder-tiny")
-}
-
-/// `org/name`, as the hub spells repository ids.
-fn looks_like_hub_id(s: &str) -> bool {
-    let mut parts = s.split('/');
-    let ok = |p: Option<&str>| {
-        p.is_some_and(|p| {
-            !p.is_empty()
-                && !p.starts_with('.')
-                && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        })
-    };
-    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
-}
-
-/// The cached snapshot `refs/main` points at, if it is complete enough to load.
-fn cached_snapshot(cache: &Path, id: &str) -> Option<PathBuf> {
-    let repo = cache.join(format!("models--{}", id.replace('/', "--")));
-    let commit = std::fs::read_to_string(repo.join("refs/main")).ok()?;
-    let dir = repo.join("snapshots").join(commit.trim());
-    validate_model_dir(&dir).is_ok().then_some(dir)
 }
 
 /// What to load for `--model` (default: the bundled model): a folder, a `.gguf` file, or a hub id,
@@ -78,19 +57,5 @@ pub async fn resolve(model: Option<&str>) -> anyhow::Result<ModelSource> {
 pub fn describe(source: &ModelSource) -> String {
     match source {
         ModelSource::LocalDir(p) | ModelSource::Gguf(p) => p.display().to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hub_ids_are_told_from_paths() {
-        assert!(looks_like_hub_id("Qwen/Qwen3-0.6B"));
-        assert!(looks_like_hub_id("deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"));
-        for not in ["Qwen3", "/abs/path", "./rel/x", "a/b/c", "a b/c", "../x"] {
-            assert!(!looks_like_hub_id(not), "{not}");
-        }
     }
 }

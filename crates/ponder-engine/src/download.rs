@@ -222,3 +222,38 @@ mod tests {
         }
     }
 }
+
+/// `org/name`, as the hub spells repository ids.
+pub fn looks_like_hub_id(s: &str) -> bool {
+    let mut parts = s.split('/');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && !p.starts_with('.')
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+/// The cached snapshot of `id` that `refs/main` points at, if it is complete enough to load.
+pub fn cached_snapshot(cache: &std::path::Path, id: &str) -> Option<PathBuf> {
+    let repo = cache.join(format!("models--{}", id.replace('/', "--")));
+    let commit = std::fs::read_to_string(repo.join("refs/main")).ok()?;
+    let dir = repo.join("snapshots").join(commit.trim());
+    crate::validate_model_dir(&dir).is_ok().then_some(dir)
+}
+
+#[cfg(test)]
+mod hub_id_tests {
+    use super::*;
+
+    #[test]
+    fn hub_ids_are_told_from_paths() {
+        assert!(looks_like_hub_id("Qwen/Qwen3-0.6B"));
+        assert!(looks_like_hub_id("deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"));
+        for not in ["Qwen3", "/abs/path", "./rel/x", "a/b/c", "a b/c", "../x"] {
+            assert!(!looks_like_hub_id(not), "{not}");
+        }
+    }
+}

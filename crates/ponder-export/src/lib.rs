@@ -193,6 +193,16 @@ pub async fn export(
     dest: &Path,
     options: &ExportOptions,
 ) -> Result<ExportReport, ExportError> {
+    export_with_progress(store, dest, options, |_| {}).await
+}
+
+/// [`export`], calling `on_progress` with the number of rated answers read so far after each page.
+pub async fn export_with_progress(
+    store: &Store,
+    dest: &Path,
+    options: &ExportOptions,
+    on_progress: impl FnMut(usize),
+) -> Result<ExportReport, ExportError> {
     if dest.exists() && std::fs::read_dir(dest).map_err(io("reading", dest))?.next().is_some() {
         return Err(ExportError::Exists(dest.to_path_buf()));
     }
@@ -200,7 +210,7 @@ pub async fn export(
     let staging = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(io("creating", &staging))?;
-    let result = write_all(store, &staging, options).await;
+    let result = write_all(store, &staging, options, on_progress).await;
     let report = match result {
         Ok(report) => report,
         Err(e) => {
@@ -219,6 +229,7 @@ async fn write_all(
     store: &Store,
     dir: &Path,
     options: &ExportOptions,
+    mut on_progress: impl FnMut(usize),
 ) -> Result<ExportReport, ExportError> {
     let split = options.test_fraction > 0.0;
     let mut files = Files {
@@ -304,6 +315,7 @@ async fn write_all(
                 }
             }
         }
+        on_progress(files.report.rated);
         match page.next {
             Some(next) => after = Some(next),
             None => break,

@@ -141,16 +141,19 @@ impl Generator {
                         break (a, b);
                     }
                 });
-                let ask_smaller = self.rng.random_bool(0.3);
+                let ask_smaller = self.rng.random_bool(0.5);
                 let question = phrasing::compare_question(&mut self.rng, lang, a, b, ask_smaller);
                 let mut work = arith::compare(lang, a, b);
                 let (answer, n) = phrasing::compare_answer(lang, a, b, ask_smaller);
-                if ask_smaller {
-                    work.lines.push(match lang {
-                        Lang::En => format!("The smaller one is {n}."),
-                        Lang::Zh => format!("较小的是 {n}。"),
-                    });
-                }
+                // Every comparison ends by naming what was asked for, so the choice between the two
+                // endings is an even one the model must look back at the question to make (run 3
+                // only added a line when asked for the smaller, and learned never to write it).
+                work.lines.push(match (lang, ask_smaller) {
+                    (Lang::En, true) => format!("The smaller one is {n}."),
+                    (Lang::En, false) => format!("The larger one is {n}."),
+                    (Lang::Zh, true) => format!("较小的是 {n}。"),
+                    (Lang::Zh, false) => format!("较大的是 {n}。"),
+                });
                 (question, work.lines.join("\n"), answer, Some(n))
             }
             TaskKind::Word => {

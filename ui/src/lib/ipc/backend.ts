@@ -1,11 +1,34 @@
 // The window's only way to Rust. Components depend on this interface; `tauri.ts` implements it over
-// IPC and `fake.ts` in memory, so the UI runs and is tested without Rust.
-import type { AnswerEvent, AskRequest } from "./types";
+// IPC and `fake.ts` in memory, so the UI runs and is tested without Rust. Every method rejects with an
+// `IpcError` ({kind, message}) when something goes wrong; the window shows the message and stays up.
+import type {
+  AnswerEvent,
+  AskRequest,
+  ExportReport,
+  ExportRequest,
+  LoadProgress,
+  ModelChoice,
+  ModelEntry,
+  ModelStatus,
+  RatingStats,
+  RegenerateRequest,
+} from "./types";
+import type {
+  ConversationPage,
+  PageCursor,
+  Rating,
+  RatingInput,
+  SearchHit,
+  SearchQuery,
+  Thread,
+} from "./store-types";
 
 /** A running answer. */
 export interface RunningAnswer {
   /** The conversation it belongs to (new if the request had none). */
   conversationId: number;
+  /** The question the answers reply to (new for `ask`, the same one for `regenerate`). */
+  questionId: number;
   /** Stops generating; what was written is kept. */
   stop(): Promise<void>;
   /** Resolves when every candidate has finished. */
@@ -13,6 +36,55 @@ export interface RunningAnswer {
 }
 
 export interface Backend {
+  // Chat
   /** Saves the question and streams the answer; `onEvents` gets batches of events (about one per frame). */
   ask(request: AskRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer>;
+  /** New answers (siblings of the existing ones) to a question already asked. */
+  regenerate(request: RegenerateRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer>;
+
+  // History
+  /** Conversations, most recent activity first. */
+  listConversations(limit: number, after: PageCursor | null): Promise<ConversationPage>;
+  /** A whole conversation: every message of every branch, and the branch on screen. */
+  thread(conversationId: number): Promise<Thread>;
+  /** Shows `messageId`'s branch; returns the new branch on screen (ids from the root). */
+  setActive(messageId: number): Promise<number[]>;
+  renameConversation(id: number, title: string): Promise<void>;
+  /** Hides the conversation; `restoreConversation` undoes it until the app purges it. */
+  deleteConversation(id: number): Promise<void>;
+  restoreConversation(id: number): Promise<void>;
+  search(query: SearchQuery): Promise<SearchHit[]>;
+
+  // Ratings
+  rate(answerId: number, input: RatingInput): Promise<Rating>;
+  clearRating(answerId: number): Promise<void>;
+  /** Up/down counts per day and per model, for the export view's chart. */
+  ratingStats(): Promise<RatingStats>;
+
+  // Settings (the window owns their shape; Rust stores the JSON in the data folder)
+  loadSettings(): Promise<unknown>;
+  saveSettings(settings: unknown): Promise<void>;
+
+  // Model
+  modelStatus(): Promise<ModelStatus>;
+  /** Models on disk: the bundled one, the Hugging Face cache, folders and files used before. */
+  listModels(): Promise<ModelEntry[]>;
+  /** Frees the current model and loads another (downloading a hub id first); progress as it goes. */
+  loadModel(choice: ModelChoice, onProgress: (p: LoadProgress) => void): Promise<ModelStatus>;
+  /** Stops a download in progress (a later load resumes it). */
+  cancelDownload(): Promise<void>;
+
+  // The database
+  /** Opens the database again (after another program let go of it). */
+  reopenStore(): Promise<void>;
+  /** Copies a damaged database aside and rebuilds what it can; resolves to where the copy is. */
+  repairStore(): Promise<string>;
+
+  // Files and the outside world
+  /** A native dialog; null when cancelled. */
+  pickPath(kind: "folder" | "gguf"): Promise<string | null>;
+  /** Writes the chosen formats into a new folder; progress counts rated answers read. */
+  exportRatings(request: ExportRequest, onProgress: (done: number) => void): Promise<ExportReport>;
+  /** Opens an http(s) link in the system browser (the webview never navigates away). */
+  openExternal(url: string): Promise<void>;
 }

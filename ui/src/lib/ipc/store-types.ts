@@ -41,3 +41,42 @@ export interface Thread {
   messages: Message[];
   active_path: number[];
 }
+
+export interface RatingInput {
+  answer: Vote | null;
+  reasoning: Vote | null;
+  tags: RatingTag[];
+  comment: string | null;
+  corrected_answer: string | null;
+}
+
+export interface PageCursor {
+  updated_at: number;
+  id: number;
+}
+
+export interface ConversationPage {
+  items: Conversation[];
+  next: PageCursor | null;
+}
+
+export interface SearchQuery {
+  text: string;
+  include_thinking: boolean;
+  limit: number;
+}
+
+export type SearchField = "title" | "question" | "answer" | "thinking";
+
+export interface SnippetPart {
+  text: string;
+  highlight: boolean;
+}
+
+export interface SearchHit {
+  conversation_id: number;
+  conversation_title: string;
+  message_id: number | null;
+  field: SearchField;
+  snippet: SnippetPart[];
+}

@@ -31,3 +31,17 @@ describe("IncrementalMarkdown", () => {
     expect(inc.renders).toBe(200);
   });
 });
+
+describe("IncrementalMarkdown parts", () => {
+  it("keeps finished blocks' HTML unchanged while the open block grows", () => {
+    const inc = new IncrementalMarkdown();
+    inc.append("First paragraph.\n\nSecond");
+    const before = inc.parts;
+    expect(before.stable).toContain("First paragraph.");
+    expect(before.tail).toContain("Second");
+    const all = inc.append(" grows");
+    expect(inc.parts.stable).toBe(before.stable);
+    expect(inc.parts.tail).toContain("Second grows");
+    expect(all).toBe(inc.parts.stable + inc.parts.tail);
+  });
+});

@@ -23,6 +23,7 @@ export class IncrementalMarkdown {
   private text = "";
   private stable = 0;
   private stableHtml = "";
+  private tailHtml = "";
   /** How many times markdown was rendered (for tests and the benchmark). */
   renders = 0;
 
@@ -34,7 +35,14 @@ export class IncrementalMarkdown {
       this.stableHtml += this.render(this.text.slice(this.stable, end));
       this.stable = end;
     }
-    return this.stableHtml + this.render(this.text.slice(this.stable));
+    this.tailHtml = this.render(this.text.slice(this.stable));
+    return this.stableHtml + this.tailHtml;
+  }
+
+  /** The HTML so far in two parts: finished blocks (changes only when a block ends) and the open one,
+   * so the page can keep the finished part's DOM while the open block is replaced each frame. */
+  get parts(): { stable: string; tail: string } {
+    return { stable: this.stableHtml, tail: this.tailHtml };
   }
 
   private render(text: string): string {

@@ -1,3 +1,4 @@
+// Markdown rendering: ordinary markdown, sanitization, code highlighting, math and attribute filtering.
 import { describe, expect, it } from "vitest";
 import { renderMarkdown } from "./render";
 
@@ -38,5 +39,50 @@ describe("renderMarkdown", () => {
   it("keeps <think> typed in an answer as text", () => {
     const d = dom(renderMarkdown("Tags like <think> are just text."));
     expect(d.textContent).toBe("Tags like <think> are just text.\n");
+  });
+});
+
+describe("code and math", () => {
+  it("highlights code blocks by language and keeps the code text", () => {
+    const d = dom(renderMarkdown("```rust\nfn main() { let x = 1; }\n```"));
+    const code = d.querySelector(".code-block pre code");
+    expect(code?.className).toContain("language-rust");
+    expect(code?.querySelector(".hljs-keyword")?.textContent).toBe("fn");
+    expect(code?.textContent).toBe("fn main() { let x = 1; }");
+    expect(d.querySelector(".code-lang")?.textContent).toBe("rust");
+  });
+
+  it("escapes code in unknown languages and in fences with odd info strings", () => {
+    const d = dom(renderMarkdown('```"><img src=x onerror=alert(1)>\n<b>hi</b>\n```'));
+    expect(d.querySelector("img, b")).toBeNull();
+    expect(d.querySelector("pre code")?.textContent).toBe("<b>hi</b>");
+  });
+
+  it("typesets $…$, \\(…\\), $$…$$ and \\[…\\] as MathML without showing the TeX twice", () => {
+    const d = dom(renderMarkdown("Inline $x^2$ and \\(y_1\\).\n\n$$\n\\frac{a}{b}\n$$\n\n\\[z\\]"));
+    const maths = d.querySelectorAll("math");
+    expect(maths.length).toBe(4);
+    expect(d.querySelector("math msup")).not.toBeNull();
+    expect(d.querySelector("math mfrac")).not.toBeNull();
+    expect(d.querySelectorAll('math[display="block"]').length).toBe(2);
+    expect(d.querySelector("annotation")).toBeNull();
+    expect(d.textContent).not.toContain("\\frac");
+  });
+
+  it("leaves prices alone and refuses \\href in math", () => {
+    const d = dom(renderMarkdown("It costs $5 and $10 today. $\\href{javascript:alert(1)}{x}$"));
+    expect(d.textContent).toContain("$5 and $10");
+    for (const el of Array.from(d.querySelectorAll("*"))) {
+      for (const attr of Array.from(el.attributes)) expect(attr.value.toLowerCase()).not.toContain("javascript:");
+    }
+  });
+});
+
+describe("attributes", () => {
+  it("keeps harmless attribute values and drops other schemes", () => {
+    const d = dom(renderMarkdown("3. three\n4. four\n\n[a](data:text/html,x) [b](vbscript:x) [c](https://ok.example)"));
+    expect(d.querySelector("ol")?.getAttribute("start")).toBe("3");
+    const hrefs = Array.from(d.querySelectorAll("a")).map((a) => a.getAttribute("href"));
+    expect(hrefs).toEqual([null, null, "https://ok.example"]);
   });
 });

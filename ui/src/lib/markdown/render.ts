@@ -1,16 +1,10 @@
 // Model output is untrusted: markdown becomes HTML with raw HTML shown as text, then DOMPurify removes
 // anything executable that could still slip through (event handlers, javascript: URLs, forms, frames).
+// Code blocks are highlighted (highlight.js) and math typeset (KaTeX, MathML) before sanitizing.
 import DOMPurify from "dompurify";
 import { Marked, type Tokens } from "marked";
-
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
+import { escapeHtml, highlightCode, languageOf } from "./highlight";
+import { mathExtension } from "./math";
 
 const marked = new Marked({
   gfm: true,
@@ -21,10 +15,20 @@ const marked = new Marked({
     html(token: Tokens.HTML | Tokens.Tag): string {
       return escapeHtml(token.text);
     },
+    // A code block with its language above it; the window adds the copy button.
+    code(token: Tokens.Code): string {
+      const language = languageOf(token.lang);
+      const label = escapeHtml(language || "text");
+      const cls = language ? `hljs language-${escapeHtml(language)}` : "hljs";
+      const body = highlightCode(token.text, language);
+      return `<div class="code-block"><div class="code-head"><span class="code-lang">${label}</span></div><pre><code class="${cls}">${body}</code></pre></div>\n`;
+    },
   },
 });
+marked.use(mathExtension);
 
-const FORBID_TAGS = ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed", "svg", "math"];
+// MathML stays allowed for KaTeX (raw HTML, <math> included, never reaches here unescaped).
+const FORBID_TAGS = ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed", "svg", "maction", "annotation-xml"];
 
 let hooked = false;
 function purifier(): typeof DOMPurify {
@@ -48,6 +52,8 @@ export function renderMarkdown(text: string): string {
     FORBID_TAGS,
     FORBID_ATTR: ["style", "srcset"],
     ALLOW_DATA_ATTR: false,
-    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
+    // http(s), mailto, fragments, and values without a scheme (DOMPurify checks every attribute's value
+    // with this, so "block" in <math display="block"> or "3" in <ol start="3"> must pass too).
+    ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto):|#|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
   });
 }

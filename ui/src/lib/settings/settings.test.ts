@@ -1,3 +1,4 @@
+// Settings parsing, presets and the model choice.
 import { describe, expect, it } from "vitest";
 import { DEFAULTS, PRESETS, parseSettings, samplingFor } from "./settings";
 
@@ -16,5 +17,20 @@ describe("settings", () => {
     expect(s).toEqual(DEFAULTS);
     const custom = { temperature: 1, top_p: 0.9, top_k: 40, min_p: 0.05 };
     expect(samplingFor(parseSettings(JSON.stringify({ sampling: custom })))).toEqual(custom);
+  });
+});
+
+describe("model settings", () => {
+  it("round-trips the model, candidates and the first-run flag, repairing bad values", async () => {
+    const { DEFAULT_MODEL, choiceFor } = await import("./settings");
+    const s = { ...DEFAULTS, candidates: 3, seenWelcome: true, model: { ...DEFAULT_MODEL, source: "gguf" as const, gguf: "/m.gguf", device: "gpu" as const } };
+    expect(parseSettings(JSON.stringify(s))).toEqual(s);
+    expect(parseSettings(s)).toEqual(s);
+    const bad = parseSettings({ candidates: 9, model: { source: "ftp", device: "tpu", quantization: "q2" }, seenWelcome: "yes" });
+    expect(bad).toMatchObject({ candidates: 1, seenWelcome: false, model: DEFAULT_MODEL });
+    expect(choiceFor(s.model)).toEqual({ source: "gguf", path: "/m.gguf", device: "gpu", quantization: null });
+    expect(choiceFor({ ...DEFAULT_MODEL, quantization: "q4k" })).toEqual({ source: "bundled", device: "cpu", quantization: "q4k" });
+    expect(choiceFor({ ...DEFAULT_MODEL, source: "folder" })).toBeNull();
+    expect(choiceFor({ ...DEFAULT_MODEL, source: "hub", hubId: " Qwen/Qwen3-4B " })).toMatchObject({ source: "hub", id: "Qwen/Qwen3-4B" });
   });
 });

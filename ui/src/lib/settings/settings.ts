@@ -1,6 +1,7 @@
 // The person's settings, with Qwen's published sampling presets. Stored as JSON (by the shell, or
 // localStorage in a plain browser); anything missing or invalid falls back to its default.
 import type { Language } from "../i18n/messages";
+import type { DeviceChoice, ModelChoice, SamplingRequest } from "../ipc/types";
 import type { PaneMode } from "../thinking/pane.svelte";
 
 export interface Sampling {
@@ -16,6 +17,19 @@ export const PRESETS: Record<"thinking" | "direct", Sampling> = {
   direct: { temperature: 0.7, top_p: 0.8, top_k: 20, min_p: 0 },
 };
 
+export type ModelSource = "bundled" | "folder" | "gguf" | "hub";
+export type QuantChoice = "none" | "q4k" | "q8_0";
+
+/** The model to load at start and from the settings view (all sources' fields kept while switching). */
+export interface ModelSetting {
+  source: ModelSource;
+  folder: string;
+  gguf: string;
+  hubId: string;
+  device: DeviceChoice;
+  quantization: QuantChoice;
+}
+
 export interface Settings {
   thinking: boolean;
   thinkingBudget: number | null;
@@ -23,7 +37,21 @@ export interface Settings {
   paneMode: PaneMode;
   theme: "system" | "light" | "dark";
   language: Language;
+  /** Answers written side by side for each question (1–4). */
+  candidates: number;
+  model: ModelSetting;
+  /** The first-run screen was dismissed. */
+  seenWelcome: boolean;
 }
+
+export const DEFAULT_MODEL: ModelSetting = {
+  source: "bundled",
+  folder: "",
+  gguf: "",
+  hubId: "Qwen/Qwen3-0.6B",
+  device: "cpu",
+  quantization: "none",
+};
 
 export const DEFAULTS: Settings = {
   thinking: true,
@@ -32,7 +60,31 @@ export const DEFAULTS: Settings = {
   paneMode: "auto",
   theme: "system",
   language: "en",
+  candidates: 1,
+  model: DEFAULT_MODEL,
+  seenWelcome: false,
 };
+
+/** What `loadModel` takes for the model setting; null when a path or id is still missing. */
+export function choiceFor(m: ModelSetting): ModelChoice | null {
+  const quantization = m.quantization === "none" ? null : m.quantization;
+  switch (m.source) {
+    case "bundled":
+      return { source: "bundled", device: m.device, quantization };
+    case "folder":
+      return m.folder ? { source: "folder", path: m.folder, device: m.device, quantization } : null;
+    case "gguf":
+      return m.gguf ? { source: "gguf", path: m.gguf, device: m.device, quantization: null } : null;
+    case "hub":
+      return m.hubId.trim() ? { source: "hub", id: m.hubId.trim(), device: m.device, quantization } : null;
+  }
+}
+
+/** The sampling values sent with a request. */
+export function samplingRequest(settings: Settings): SamplingRequest {
+  const s = samplingFor(settings);
+  return { temperature: s.temperature, top_p: s.top_p, top_k: s.top_k, min_p: s.min_p };
+}
 
 /** The sampling a request uses: the preset for its mode, or the person's own values. */
 export function samplingFor(settings: Settings): Sampling {
@@ -47,12 +99,12 @@ function finite(value: unknown, min: number, max: number): number | null {
   return typeof value === "number" && Number.isFinite(value) && value >= min && value <= max ? value : null;
 }
 
-/** Settings read back from storage, repaired field by field. */
-export function parseSettings(json: string | null): Settings {
+/** Settings read back from storage (JSON text, or the value the shell already parsed), repaired field by field. */
+export function parseSettings(json: unknown): Settings {
   let raw: Record<string, unknown> = {};
   try {
-    const parsed: unknown = json ? JSON.parse(json) : {};
-    if (parsed && typeof parsed === "object") raw = parsed as Record<string, unknown>;
+    const parsed: unknown = typeof json === "string" ? JSON.parse(json) : json;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) raw = parsed as Record<string, unknown>;
   } catch {
     // A damaged settings file is not worth an error: start from the defaults.
   }
@@ -68,6 +120,17 @@ export function parseSettings(json: string | null): Settings {
       : null;
   const sampling =
     custom && Object.values(custom).every((v) => v !== null) ? (custom as Sampling) : DEFAULTS.sampling;
+  const m = raw.model && typeof raw.model === "object" ? (raw.model as Record<string, unknown>) : {};
+  const text = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
+  const model: ModelSetting = {
+    source: oneOf(m.source, ["bundled", "folder", "gguf", "hub"] as const, DEFAULT_MODEL.source),
+    folder: text(m.folder, DEFAULT_MODEL.folder),
+    gguf: text(m.gguf, DEFAULT_MODEL.gguf),
+    hubId: text(m.hubId, DEFAULT_MODEL.hubId),
+    device: oneOf(m.device, ["cpu", "gpu"] as const, DEFAULT_MODEL.device),
+    quantization: oneOf(m.quantization, ["none", "q4k", "q8_0"] as const, DEFAULT_MODEL.quantization),
+  };
+  const candidates = finite(raw.candidates, 1, 4);
   return {
     thinking: typeof raw.thinking === "boolean" ? raw.thinking : DEFAULTS.thinking,
     thinkingBudget: finite(raw.thinkingBudget, 1, 1_000_000),
@@ -75,5 +138,8 @@ export function parseSettings(json: string | null): Settings {
     paneMode: oneOf(raw.paneMode, ["auto", "open", "closed"] as const, DEFAULTS.paneMode),
     theme: oneOf(raw.theme, ["system", "light", "dark"] as const, DEFAULTS.theme),
     language: oneOf(raw.language, ["en", "zh"] as const, DEFAULTS.language),
+    candidates: candidates === null ? DEFAULTS.candidates : Math.round(candidates),
+    model,
+    seenWelcome: raw.seenWelcome === true,
   };
 }

@@ -1,0 +1,238 @@
+//! Asking and regenerating: the question is saved, the engine's events are saved as they stream and
+//! reach the window in batches of about one per frame, and a running answer can be stopped by id.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ponder_engine::{Engine, Event, GenerationRequest, Sampling, StopHandle};
+use ponder_store::{ConversationId, MessageId, Store};
+use serde::{Deserialize, Serialize};
+
+use crate::{App, AppError, ErrorBody, Result};
+
+/// How often batched events go to the window: about one frame.
+const FRAME: Duration = Duration::from_millis(16);
+
+/// Sampling values from the window; `None` keeps the model's own default.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct SamplingRequest {
+    /// Temperature.
+    pub temperature: Option<f64>,
+    /// Nucleus sampling.
+    pub top_p: Option<f64>,
+    /// Top-k.
+    pub top_k: Option<usize>,
+    /// Min-p.
+    pub min_p: Option<f64>,
+}
+
+/// How to answer.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct AnswerOptions {
+    /// Think before answering.
+    pub thinking: bool,
+    /// Most thinking tokens.
+    pub thinking_budget: Option<usize>,
+    /// Independent answers, side by side (1–4).
+    pub candidates: usize,
+    /// `None`: the model's defaults.
+    pub sampling: Option<SamplingRequest>,
+    /// Most tokens in all (default 4,096).
+    #[serde(default)]
+    pub max_tokens: Option<usize>,
+}
+
+/// A new question.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct AskRequest {
+    /// `None` starts a new conversation.
+    pub conversation_id: Option<ConversationId>,
+    /// The answer the question follows (`None` for a first question or an edit of it).
+    pub parent_id: Option<MessageId>,
+    /// The question.
+    pub text: String,
+    /// How to answer.
+    #[serde(flatten)]
+    pub options: AnswerOptions,
+}
+
+/// More answers to a question already asked.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct RegenerateRequest {
+    /// The question.
+    pub question_id: MessageId,
+    /// How to answer.
+    #[serde(flatten)]
+    pub options: AnswerOptions,
+}
+
+/// What the window gets back at once; the answer streams to the sink.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Started {
+    /// The conversation (new for a first question).
+    pub conversation_id: ConversationId,
+    /// The question answered.
+    pub question_id: MessageId,
+    /// Pass to [`App::stop`].
+    pub run_id: u64,
+}
+
+/// One event of one candidate, saved as message `answer_id`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnswerEvent {
+    /// Which candidate.
+    pub candidate: usize,
+    /// The answer message it is saved in.
+    pub answer_id: MessageId,
+    /// The event.
+    pub event: Event,
+}
+
+/// Events since the last batch; the last batch of a run has `done` set (and `error` if saving or
+/// generating failed outside the events).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnswerBatch {
+    /// In order.
+    pub events: Vec<AnswerEvent>,
+    /// No more batches follow.
+    pub done: bool,
+    /// Why the run ended early, if it did.
+    pub error: Option<ErrorBody>,
+}
+
+/// Where a running answer's batches go (the window's channel; a vector in tests).
+pub trait AnswerSink: Send + Sync + 'static {
+    /// Delivers one batch; must not block.
+    fn send(&self, batch: AnswerBatch);
+}
+
+/// Stop handles of the answers being generated.
+#[derive(Default)]
+pub(crate) struct Running {
+    next: AtomicU64,
+    stops: Arc<Mutex<HashMap<u64, StopHandle>>>,
+}
+
+impl AnswerOptions {
+    fn apply(&self, mut request: GenerationRequest) -> Result<GenerationRequest> {
+        if !(1..=4).contains(&self.candidates) {
+            return Err(AppError::Invalid("candidates must be between 1 and 4".into()));
+        }
+        request.thinking = self.thinking;
+        request.thinking_budget = self.thinking_budget.filter(|b| *b > 0);
+        request.candidates = self.candidates;
+        request.max_tokens = self.max_tokens.unwrap_or(4096).max(1);
+        if let Some(s) = &self.sampling {
+            request.sampling = Sampling {
+                temperature: s.temperature,
+                top_k: s.top_k,
+                top_p: s.top_p,
+                min_p: s.min_p,
+                ..Sampling::default()
+            };
+        }
+        Ok(request)
+    }
+}
+
+impl App {
+    /// Saves `request`'s question and starts answering it.
+    pub async fn ask(&self, request: AskRequest, sink: Arc<dyn AnswerSink>) -> Result<Started> {
+        // Nothing is saved when no model could answer: the window keeps the text in the composer.
+        let engine = self.models.engine().await?;
+        let template = request.options.apply(GenerationRequest::ask(""))?;
+        let store = self.store().await?;
+        let question = match request.conversation_id {
+            None => store.start_conversation(&request.text).await?.1,
+            Some(c) => store.add_question(c, request.parent_id, &request.text).await?,
+        };
+        self.answer(store, engine, question.conversation_id, question.id, template, sink).await
+    }
+
+    /// New answers (siblings of the earlier ones) to an existing question.
+    pub async fn regenerate(
+        &self,
+        request: RegenerateRequest,
+        sink: Arc<dyn AnswerSink>,
+    ) -> Result<Started> {
+        let engine = self.models.engine().await?;
+        let template = request.options.apply(GenerationRequest::ask(""))?;
+        let store = self.store().await?;
+        let question = store.message(request.question_id).await?;
+        if question.role != ponder_store::Role::User {
+            return Err(AppError::Invalid("only a question can be answered again".into()));
+        }
+        self.answer(store, engine, question.conversation_id, question.id, template, sink).await
+    }
+
+    /// Stops a running answer; what was generated is kept. Stopping one that ended is harmless.
+    pub fn stop(&self, run_id: u64) {
+        if let Some(stop) = self.running.stops.lock().expect("not poisoned").get(&run_id) {
+            stop.stop();
+        }
+    }
+
+    async fn answer(
+        &self,
+        store: Store,
+        engine: Arc<Engine>,
+        conversation_id: ConversationId,
+        question: MessageId,
+        template: GenerationRequest,
+        sink: Arc<dyn AnswerSink>,
+    ) -> Result<Started> {
+        let (_, request) = ponder_chat::request_for(&store, question, template).await?;
+        let generation = engine.generate(&request).await?;
+        let info = engine.info().clone();
+        let req = request.clone();
+        // Hashing the weights for provenance reads the whole file the first time: off the runtime.
+        let settings =
+            tokio::task::spawn_blocking(move || ponder_chat::generation_settings(&info, &req))
+                .await
+                .map_err(|e| AppError::Invalid(format!("settings task failed: {e}")))?;
+        // The answers exist before this returns, so the window's next read of the thread shows them.
+        let writers = ponder_chat::begin(&store, question, settings, request.candidates).await?;
+        if writers.len() > 1 {
+            store.set_active(writers[0].id()).await?;
+        }
+        let run_id = self.running.next.fetch_add(1, Ordering::Relaxed) + 1;
+        self.running.stops.lock().expect("not poisoned").insert(run_id, generation.stop_handle());
+        let stops = Arc::clone(&self.running.stops);
+        tokio::spawn(async move {
+            let pending: Arc<Mutex<Vec<AnswerEvent>>> = Arc::default();
+            let flusher = tokio::spawn(flush_every_frame(pending.clone(), sink.clone()));
+            let result = ponder_chat::record_into(writers, generation, |e, answer_id| {
+                pending.lock().expect("not poisoned").push(AnswerEvent {
+                    candidate: e.candidate,
+                    answer_id,
+                    event: e.event.clone(),
+                })
+            })
+            .await;
+            flusher.abort();
+            let _ = flusher.await;
+            stops.lock().expect("not poisoned").remove(&run_id);
+            let events = std::mem::take(&mut *pending.lock().expect("not poisoned"));
+            let error = result.err().map(|e| ErrorBody::from(&AppError::from(e)));
+            if let Some(e) = &error {
+                tracing::error!("answer {run_id}: {}", e.message);
+            }
+            sink.send(AnswerBatch { events, done: true, error });
+        });
+        Ok(Started { conversation_id, question_id: question, run_id })
+    }
+}
+
+async fn flush_every_frame(pending: Arc<Mutex<Vec<AnswerEvent>>>, sink: Arc<dyn AnswerSink>) {
+    let mut tick = tokio::time::interval(FRAME);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let events = std::mem::take(&mut *pending.lock().expect("not poisoned"));
+        if !events.is_empty() {
+            sink.send(AnswerBatch { events, done: false, error: None });
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! What Ponder's window can do, without the window: one [`App`] holds the history store, the model
+//! slot, the settings file and the running answers, and each window action is one method here. The
+//! Tauri shell only converts arguments and results, so everything the window relies on is tested with
+//! real parts and no webview.
+//!
+//! Architecture invariant: this crate never depends on Tauri; streaming goes through [`AnswerSink`].
+
+mod chat;
+mod error;
+mod export;
+mod models;
+mod settings;
+mod stats;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ponder_store::{Store, StoreError};
+use serde::Serialize;
+use tokio::sync::RwLock;
+
+pub use chat::{
+    AnswerBatch, AnswerEvent, AnswerOptions, AnswerSink, AskRequest, RegenerateRequest,
+    SamplingRequest, Started,
+};
+pub use error::{AppError, Result};
+pub use export::{ExportRequest, ExportSummary};
+pub use models::{LoadProgress, ModelChoice, ModelEntry, ModelStatus, ProgressSink};
+pub use stats::{RatingDay, RatingStats};
+
+/// An error as it crosses to the window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorBody {
+    /// Machine-readable (`locked`, `corrupt`, `no_model`, …).
+    pub kind: String,
+    /// For people.
+    pub message: String,
+}
+
+impl From<&AppError> for ErrorBody {
+    fn from(e: &AppError) -> Self {
+        ErrorBody { kind: e.kind().to_string(), message: e.to_string() }
+    }
+}
+
+/// Where the app keeps things.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// The data folder: `ponder.db`, `settings.json`.
+    pub data_dir: PathBuf,
+    /// The bundled model folder (a resource of the installed app, or the source tree's `models/`).
+    pub bundled_model: PathBuf,
+}
+
+/// The history database, or why it could not be opened (the window shows it and offers repair).
+enum StoreState {
+    Open(Store),
+    Failed { kind: &'static str, message: String },
+}
+
+/// Everything behind the window.
+pub struct App {
+    config: AppConfig,
+    store: RwLock<StoreState>,
+    models: models::Models,
+    settings: settings::SettingsFile,
+    running: chat::Running,
+}
+
+impl App {
+    /// Opens the store in `config.data_dir` (creating the folder). A database that cannot be opened
+    /// (locked, corrupt) does not stop the app: store actions report why until [`App::repair_store`].
+    pub async fn open(config: AppConfig) -> Arc<App> {
+        let db = config.data_dir.join(ponder_store::DATABASE_FILE);
+        let store = match std::fs::create_dir_all(&config.data_dir) {
+            Ok(()) => Self::open_store(db).await,
+            Err(e) => StoreState::Failed {
+                kind: "io",
+                message: format!(
+                    "cannot create the data folder {}: {e}",
+                    config.data_dir.display()
+                ),
+            },
+        };
+        Arc::new(App {
+            settings: settings::SettingsFile::new(config.data_dir.join("settings.json")),
+            models: models::Models::new(config.bundled_model.clone()),
+            running: chat::Running::default(),
+            store: RwLock::new(store),
+            config,
+        })
+    }
+
+    async fn open_store(db: PathBuf) -> StoreState {
+        match Store::open(&db).await {
+            Ok(s) => {
+                // Conversations deleted before this start are past their undo.
+                let cutoff = ponder_store::Clock::System.now_ms();
+                if let Err(e) = s.purge_deleted(cutoff).await {
+                    tracing::warn!("purging deleted conversations: {e}");
+                }
+                StoreState::Open(s)
+            }
+            Err(e) => StoreState::Failed { kind: e.kind(), message: e.to_string() },
+        }
+    }
+
+    /// The open store, or the reason it is not open.
+    pub async fn store(&self) -> Result<Store> {
+        match &*self.store.read().await {
+            StoreState::Open(s) => Ok(s.clone()),
+            StoreState::Failed { kind, message } => {
+                Err(AppError::StoreUnavailable { kind, message: message.clone() })
+            }
+        }
+    }
+
+    /// Tries to open the database again (after another program let go of it).
+    pub async fn reopen_store(&self) -> Result<()> {
+        let db = self.config.data_dir.join(ponder_store::DATABASE_FILE);
+        let mut state = self.store.write().await;
+        if let StoreState::Open(s) = &*state {
+            s.clone().close().await;
+        }
+        *state = Self::open_store(db).await;
+        drop(state);
+        self.store().await.map(|_| ())
+    }
+
+    /// Copies a damaged database aside, rebuilds what it can, and opens the result.
+    pub async fn repair_store(&self) -> Result<PathBuf> {
+        let db = self.config.data_dir.join(ponder_store::DATABASE_FILE);
+        let mut state = self.store.write().await;
+        if let StoreState::Open(s) = &*state {
+            s.clone().close().await;
+        }
+        let report = Store::repair(&db).await;
+        *state = Self::open_store(db).await;
+        drop(state);
+        let report = report?;
+        self.store().await?;
+        Ok(report.backup)
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.config.data_dir
+    }
+}
+
+impl From<StoreError> for ErrorBody {
+    fn from(e: StoreError) -> Self {
+        ErrorBody::from(&AppError::from(e))
+    }
+}

@@ -1,0 +1,328 @@
+//! The model behind the window: which one is loaded, loading another (downloading a hub id first,
+//! cancellably), and what is on disk to choose from.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use ponder_engine::download::{cached_snapshot, download_model, looks_like_hub_id, HubOptions};
+use ponder_engine::{
+    DeviceChoice, Engine, LoadOptions, LoadStage, ModelSlot, ModelSource, Quantization,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::{App, AppError, Result};
+
+/// In-situ quantization, as the window names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuantizationChoice {
+    /// 4-bit k-quants.
+    Q4k,
+    /// 8-bit.
+    #[serde(rename = "q8_0")]
+    Q80,
+}
+
+/// Which model to load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum ModelChoice {
+    /// ponder-tiny, shipped with the app.
+    Bundled {
+        /// CPU or GPU.
+        device: DeviceChoice,
+        /// Quantize while loading.
+        quantization: Option<QuantizationChoice>,
+    },
+    /// A Hugging Face layout folder.
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// CPU or GPU.
+        device: DeviceChoice,
+        /// Quantize while loading.
+        quantization: Option<QuantizationChoice>,
+    },
+    /// One GGUF file (already quantized).
+    Gguf {
+        /// The file.
+        path: PathBuf,
+        /// CPU or GPU.
+        device: DeviceChoice,
+    },
+    /// A hub id, from the local cache or downloaded into it.
+    Hub {
+        /// `org/name`.
+        id: String,
+        /// CPU or GPU.
+        device: DeviceChoice,
+        /// Quantize while loading.
+        quantization: Option<QuantizationChoice>,
+    },
+}
+
+/// What the loaded model is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ModelSummary {
+    /// Path or hub id.
+    pub id: String,
+    /// e.g. `qwen3`.
+    pub architecture: String,
+    /// `cpu`, `cuda`, `metal`.
+    pub device: String,
+    /// In-situ quantization, if any.
+    pub quantization: Option<String>,
+}
+
+/// Where the model slot is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ModelStatus {
+    /// Nothing loaded yet.
+    Empty,
+    /// Being downloaded or loaded.
+    Loading {
+        /// What.
+        choice: ModelChoice,
+    },
+    /// Ready to answer.
+    Ready {
+        /// What is loaded.
+        info: ModelSummary,
+        /// Whether it is ponder-tiny.
+        bundled: bool,
+    },
+    /// The last load failed; nothing is loaded.
+    Failed {
+        /// Machine-readable.
+        kind: String,
+        /// Names the file or the reason.
+        message: String,
+    },
+}
+
+/// How a load is going.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum LoadProgress {
+    /// Fetching files from the hub.
+    Downloading {
+        /// The file being fetched.
+        file: String,
+        /// Bytes of all files so far.
+        bytes_done: u64,
+        /// Bytes of all files.
+        bytes_total: u64,
+    },
+    /// Checking the files.
+    Checking,
+    /// mistral.rs is reading the weights.
+    Loading,
+    /// Ready.
+    Ready,
+}
+
+/// Receives load progress.
+pub type ProgressSink = Arc<dyn Fn(LoadProgress) + Send + Sync>;
+
+/// A model on disk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ModelEntry {
+    /// Name to show (hub id or path).
+    pub id: String,
+    /// Folder or file.
+    pub path: PathBuf,
+    /// `bundled`, `hub_cache`, `folder`, `gguf`.
+    pub origin: ponder_engine::catalog::ModelOrigin,
+    /// Architecture when loadable.
+    pub architecture: Option<String>,
+    /// Why it cannot be loaded.
+    pub problem: Option<String>,
+    /// Size on disk.
+    pub bytes: u64,
+}
+
+pub(crate) struct Models {
+    slot: ModelSlot,
+    bundled: PathBuf,
+    status: Mutex<ModelStatus>,
+    /// Set while a load runs; sending `true` cancels its download.
+    cancel: Mutex<Option<watch::Sender<bool>>>,
+    /// Folders and files loaded before, offered again in the list.
+    recent: Mutex<Vec<PathBuf>>,
+}
+
+impl Models {
+    pub(crate) fn new(bundled: PathBuf) -> Self {
+        Self {
+            slot: ModelSlot::new(),
+            bundled,
+            status: Mutex::new(ModelStatus::Empty),
+            cancel: Mutex::new(None),
+            recent: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(crate) async fn engine(&self) -> Result<Arc<Engine>> {
+        self.slot.current().await.ok_or(AppError::NoModel)
+    }
+
+    fn set(&self, status: ModelStatus) {
+        *self.status.lock().expect("not poisoned") = status;
+    }
+}
+
+fn options(device: DeviceChoice, q: Option<QuantizationChoice>) -> LoadOptions {
+    let quantization = q.map(|q| match q {
+        QuantizationChoice::Q4k => Quantization::Q4K,
+        QuantizationChoice::Q80 => Quantization::Q8_0,
+    });
+    LoadOptions { device, quantization }
+}
+
+impl App {
+    /// Where the model slot is.
+    pub fn model_status(&self) -> ModelStatus {
+        self.models.status.lock().expect("not poisoned").clone()
+    }
+
+    /// Models on disk: the bundled one, the hub cache, and folders or files loaded before.
+    pub fn list_models(&self) -> Vec<ModelEntry> {
+        let cache = HubOptions::from_env().cache_dir;
+        let recent = self.models.recent.lock().expect("not poisoned").clone();
+        ponder_engine::catalog::local_models(&self.models.bundled, &cache, &recent)
+            .into_iter()
+            .map(|m| ModelEntry {
+                architecture: m.status.as_ref().ok().cloned(),
+                problem: m.status.err(),
+                id: m.id,
+                path: m.path,
+                origin: m.origin,
+                bytes: m.bytes,
+            })
+            .collect()
+    }
+
+    /// Frees the current model and loads `choice`, reporting progress. One load at a time.
+    pub async fn load_model(
+        &self,
+        choice: ModelChoice,
+        progress: ProgressSink,
+    ) -> Result<ModelStatus> {
+        let (tx, rx) = watch::channel(false);
+        {
+            let mut cancel = self.models.cancel.lock().expect("not poisoned");
+            if cancel.is_some() {
+                return Err(AppError::Busy);
+            }
+            *cancel = Some(tx);
+        }
+        self.models.set(ModelStatus::Loading { choice: choice.clone() });
+        let result = self.load_inner(&choice, progress, rx).await;
+        *self.models.cancel.lock().expect("not poisoned") = None;
+        let status = match &result {
+            Ok(engine) => {
+                let info = engine.info();
+                let bundled = matches!(choice, ModelChoice::Bundled { .. });
+                if !bundled {
+                    if let ModelChoice::Folder { path, .. } | ModelChoice::Gguf { path, .. } =
+                        &choice
+                    {
+                        let mut recent = self.models.recent.lock().expect("not poisoned");
+                        recent.retain(|p| p != path);
+                        recent.insert(0, path.clone());
+                        recent.truncate(8);
+                    }
+                }
+                // Warm the weights' hash (each answer records it) while the person reads the screen.
+                let id = PathBuf::from(&info.id);
+                tokio::task::spawn_blocking(move || ponder_chat::model_hash(&id));
+                ModelStatus::Ready {
+                    info: ModelSummary {
+                        id: info.id.clone(),
+                        architecture: info.architecture.clone(),
+                        device: info.device.clone(),
+                        quantization: info.quantization.clone(),
+                    },
+                    bundled,
+                }
+            }
+            Err(e) => ModelStatus::Failed { kind: e.kind().into(), message: e.to_string() },
+        };
+        self.models.set(status.clone());
+        result.map(|_| status)
+    }
+
+    /// Cancels the download of a load in progress (a later load resumes it).
+    pub fn cancel_download(&self) {
+        if let Some(tx) = &*self.models.cancel.lock().expect("not poisoned") {
+            let _ = tx.send(true);
+        }
+    }
+
+    async fn load_inner(
+        &self,
+        choice: &ModelChoice,
+        progress: ProgressSink,
+        mut cancelled: watch::Receiver<bool>,
+    ) -> Result<Arc<Engine>> {
+        let (source, opts) = match choice {
+            ModelChoice::Bundled { device, quantization } => (
+                ModelSource::LocalDir(self.models.bundled.clone()),
+                options(*device, *quantization),
+            ),
+            ModelChoice::Folder { path, device, quantization } => {
+                (ModelSource::LocalDir(path.clone()), options(*device, *quantization))
+            }
+            ModelChoice::Gguf { path, device } => {
+                (ModelSource::Gguf(path.clone()), options(*device, None))
+            }
+            ModelChoice::Hub { id, device, quantization } => {
+                let dir = tokio::select! {
+                    dir = fetch(id, progress.clone()) => dir?,
+                    _ = cancelled.wait_for(|c| *c) => {
+                        return Err(AppError::Cancelled(format!("download of {id} cancelled; load it again to resume")));
+                    }
+                };
+                (ModelSource::LocalDir(dir), options(*device, *quantization))
+            }
+        };
+        opts.device.resolve()?;
+        let stage = progress.clone();
+        let engine = self
+            .models
+            .slot
+            .switch(source, &opts, move |s| {
+                stage(match s {
+                    LoadStage::Checking => LoadProgress::Checking,
+                    LoadStage::Loading => LoadProgress::Loading,
+                    LoadStage::Ready => LoadProgress::Ready,
+                })
+            })
+            .await?;
+        Ok(engine)
+    }
+}
+
+/// The hub id's folder: the cached snapshot, or downloaded now.
+async fn fetch(id: &str, progress: ProgressSink) -> Result<PathBuf> {
+    if !looks_like_hub_id(id) {
+        return Err(AppError::Invalid(format!(
+            "{id} is not a Hugging Face id like Qwen/Qwen3-0.6B"
+        )));
+    }
+    let options = HubOptions::from_env();
+    if let Some(dir) = cached_snapshot(&options.cache_dir, id) {
+        return Ok(dir);
+    }
+    let dir = download_model(id, &options, move |p| {
+        progress(LoadProgress::Downloading {
+            file: p.file,
+            bytes_done: p.bytes_done,
+            bytes_total: p.bytes_total,
+        })
+    })
+    .await?;
+    Ok(dir)
+}

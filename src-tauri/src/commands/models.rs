@@ -1,0 +1,40 @@
+//! The model: status, what is on disk, loading (with download progress over a channel), cancelling.
+
+use std::sync::Arc;
+
+use ponder_app::{LoadProgress, ModelChoice, ModelEntry, ModelStatus};
+use tauri::ipc::Channel;
+
+use super::AppState;
+use crate::error::CmdResult;
+
+/// Where the model slot is.
+#[tauri::command]
+pub fn model_status(app: AppState<'_>) -> ModelStatus {
+    app.model_status()
+}
+
+/// Models on disk.
+#[tauri::command]
+pub fn list_models(app: AppState<'_>) -> Vec<ModelEntry> {
+    app.list_models()
+}
+
+/// Loads a model (downloading a hub id first); progress arrives on `on_progress`.
+#[tauri::command]
+pub async fn load_model(
+    app: AppState<'_>,
+    choice: ModelChoice,
+    on_progress: Channel<LoadProgress>,
+) -> CmdResult<ModelStatus> {
+    let progress = Arc::new(move |p| {
+        let _ = on_progress.send(p);
+    });
+    Ok(app.load_model(choice, progress).await?)
+}
+
+/// Cancels a download in progress.
+#[tauri::command]
+pub fn cancel_download(app: AppState<'_>) {
+    app.cancel_download();
+}

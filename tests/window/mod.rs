@@ -1,0 +1,163 @@
+//! Drives the real Ponder binary in a real window: an Xvfb display, a D-Bus session, `tauri-driver`
+//! in front of WebKitGTK's WebDriver, and a small WebDriver client. Screenshots are taken of the
+//! whole display with ImageMagick's `import` (WebKitWebDriver's own come back empty here).
+
+pub mod driver;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use driver::Session;
+
+/// The app binary next to this test binary (`target/<profile>/ponder-desktop`), built with the window
+/// embedded by `cargo test --workspace`.
+pub fn app_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/..");
+    let bin = profile_dir.join("ponder-desktop");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with `cargo build -p ponder-desktop` (tests/all.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tool(name: &str) -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let cargo_bin = home.join(".cargo/bin").join(name);
+    if cargo_bin.is_file() {
+        return cargo_bin;
+    }
+    PathBuf::from(name)
+}
+
+/// A child process ended when dropped: its own children first (tauri-driver's WebKitWebDriver), then
+/// itself with SIGTERM, then SIGKILL if it lingers. Only positive pids are ever signalled.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = Command::new("pkill").args(["-TERM", "-P", &pid]).status();
+        let _ = Command::new("kill").args(["-s", "TERM", &pid]).status();
+        for _ in 0..30 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(cmd: &mut Command) -> Killed {
+    Killed(cmd.spawn().unwrap_or_else(|e| panic!("starting {cmd:?}: {e}")))
+}
+
+/// A private D-Bus session bus (WebKitGTK wants one): its address and the daemon.
+fn session_bus(runtime: &Path) -> (String, Killed) {
+    let socket = runtime.join("bus");
+    let address = format!("unix:path={}", socket.display());
+    let daemon = spawn(
+        Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile"])
+            .arg(format!("--address={address}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    wait_until(Duration::from_secs(20), || socket.exists(), "the D-Bus session bus");
+    (address, daemon)
+}
+
+/// An Xvfb display, a driver and one app session with its own data folder.
+pub struct Window {
+    pub session: Session,
+    pub display: String,
+    // Dropped in this order: the session (closes the app), the driver, the bus, then the display.
+    _driver: Killed,
+    _bus: Killed,
+    _xvfb: Killed,
+}
+
+impl Window {
+    /// Starts the app with `data_dir` as its data folder (created if missing).
+    pub fn open(data_dir: &Path) -> Window {
+        std::fs::create_dir_all(data_dir).unwrap();
+        let number = 90 + (std::process::id() % 500) as u16 + free_port() % 50;
+        let display = format!(":{number}");
+        let xvfb = spawn(
+            Command::new("Xvfb")
+                .args([&display, "-screen", "0", "1200x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        wait_until(Duration::from_secs(20), || socket.exists(), "Xvfb to start");
+        let runtime = std::env::temp_dir().join(format!("ponder-e2e-rt-{number}"));
+        std::fs::create_dir_all(&runtime).unwrap();
+        std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
+        let port = free_port();
+        let native = free_port();
+        let (bus, bus_daemon) = session_bus(&runtime);
+        let logs = std::fs::File::create(runtime.join("driver.log")).unwrap();
+        let driver = spawn(
+            Command::new(tool("tauri-driver"))
+                .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+                .env("DISPLAY", &display)
+                .env("XDG_RUNTIME_DIR", &runtime)
+                .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+                .env("NO_AT_BRIDGE", "1")
+                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+                .env("LIBGL_ALWAYS_SOFTWARE", "1")
+                .env("GDK_BACKEND", "x11")
+                .env("PONDER_DATA_DIR", data_dir)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(logs),
+        );
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until(
+            Duration::from_secs(30),
+            || ureq::get(&format!("{base}/status")).call().is_ok(),
+            "tauri-driver to listen",
+        );
+        let session = Session::start(&base, &app_binary());
+        Window { session, display, _driver: driver, _bus: bus_daemon, _xvfb: xvfb }
+    }
+
+    /// Saves the whole display as a PNG.
+    pub fn screenshot(&self, path: &Path) {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        let status = Command::new("import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(path)
+            .status()
+            .expect("ImageMagick's import");
+        assert!(status.success(), "screenshot {}", path.display());
+    }
+}
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        self.session.quit();
+    }
+}
+
+/// Polls `ok` until it holds, panicking with `what` after `limit`.
+pub fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool, what: &str) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,320 @@
+//! End to end, in a real window: the real app binary (window embedded), the bundled model in
+//! mistral.rs and a fresh SQLite file, driven through WebDriver under Xvfb. Saves screenshots of the
+//! main states to `docs/screenshots/`.
+
+mod window;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use window::{wait_until, Window};
+
+/// One window at a time: two cores cannot run two apps and a model each without timing out.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+const LONG: Duration = Duration::from_secs(90);
+
+fn shots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+}
+
+fn by_label(label: &str) -> String {
+    format!("[aria-label=\"{label}\"]")
+}
+
+/// Clicks past the first-run screen and waits for the bundled model to be ready.
+fn start(w: &Window) {
+    let s = &w.session;
+    let start = s.wait_for(".welcome .start", LONG);
+    s.click(&start);
+    s.wait_for(".composer .box:not(.disabled) textarea", LONG);
+}
+
+/// Records, from inside the page, what the thinking pane showed while the answer streamed.
+const WATCH_PANE: &str = r#"
+window.__pane = [];
+const look = () => {
+  const t = document.querySelector('.answer .thinking');
+  if (!t) return;
+  const body = t.querySelector('.body');
+  const answer = document.querySelector('.answer .markdown, .answer .content');
+  window.__pane.push({
+    open: t.querySelector('.head').getAttribute('aria-expanded') === 'true',
+    thinking: body ? body.textContent.length : 0,
+    answer: answer ? answer.textContent.trim().length : 0,
+  });
+};
+new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
+"#;
+
+fn ask(w: &Window, question: &str) {
+    let s = &w.session;
+    let composer = s.wait_for(".composer textarea", LONG);
+    s.type_into(&composer, &format!("{question}\u{E007}"));
+}
+
+/// Waits until no answer is generating, and returns the last answer's text.
+fn wait_answered(w: &Window) -> String {
+    let s = &w.session;
+    wait_until(
+        LONG,
+        || s.try_find(".answer[aria-busy=\"true\"]").is_none() && s.try_find(".answer").is_some(),
+        "the answer to finish",
+    );
+    let answers = s.find_all(".answer");
+    s.text(answers.last().expect("an answer"))
+}
+
+/// Rows of `<stem>.jsonl`, or of `<stem>_train.jsonl` and `<stem>_test.jsonl` when the export split them.
+fn rows(dir: &Path, stem: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for name in
+        [format!("{stem}.jsonl"), format!("{stem}_train.jsonl"), format!("{stem}_test.jsonl")]
+    {
+        let Ok(text) = std::fs::read_to_string(dir.join(name)) else { continue };
+        out.extend(text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()));
+    }
+    out
+}
+
+#[test]
+fn ask_fold_rate_regenerate_export_restart_and_search() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let w = Window::open(&data);
+        let s = &w.session;
+        s.wait_for(".welcome .start", LONG);
+        w.screenshot(&shots().join("first-run.png"));
+        start(&w);
+
+        // 1. Thinking shows while streaming and folds when the answer appears; the answer is right.
+        s.script(WATCH_PANE, json!([]));
+        ask(&w, "What is 347 + 589?");
+        let answer = wait_answered(&w);
+        assert!(answer.contains("936"), "answer: {answer}");
+        let samples = s.script("return window.__pane", json!([]));
+        let samples = samples.as_array().unwrap();
+        assert!(
+            samples
+                .iter()
+                .any(|p| p["open"] == true && p["thinking"].as_u64() > Some(0) && p["answer"] == 0),
+            "the pane never showed thinking while open before the answer: {samples:?}"
+        );
+        let head = s.wait_for(".answer .thinking .head", LONG);
+        assert_eq!(
+            s.script(
+                "return arguments[0].getAttribute('aria-expanded')",
+                json!([{"element-6066-11e4-a52e-4f735466cecf": head.id}])
+            ),
+            "false"
+        );
+        assert!(s.text(&head).contains("Thought for"), "{}", s.text(&head));
+        w.screenshot(&shots().join("answer.png"));
+        s.click(&head);
+        w.screenshot(&shots().join("thinking-open.png"));
+
+        // 2. Thumbs up; regenerate; thumbs down on the sibling with a reason.
+        s.click(&s.wait_for(&by_label("Good answer"), LONG));
+        wait_until(
+            LONG,
+            || s.try_find(&format!("{}[aria-pressed=\"true\"]", by_label("Good answer"))).is_some(),
+            "the up-vote to be saved",
+        );
+        s.click(&s.wait_for(&by_label("Regenerate"), LONG));
+        wait_until(
+            LONG,
+            || s.find_all(".branches").iter().any(|b| s.text(b).contains("2 / 2")),
+            "the second answer",
+        );
+        wait_answered(&w);
+        s.click(&s.wait_for(&by_label("Bad answer"), LONG));
+        let chip = s.wait_for(".details .chips .chip", LONG);
+        let chips = s.find_all(".details .chips .chip");
+        let wrong = chips.iter().find(|c| s.text(c) == "Wrong answer").unwrap_or(&chip).clone();
+        s.click(&wrong);
+        s.click(&s.wait_for(".details .btn.primary", LONG));
+        wait_until(LONG, || s.try_find(".details").is_none(), "the details to be saved");
+        w.screenshot(&shots().join("rated.png"));
+
+        // Export DPO and KTO into a folder typed in the form.
+        let out = dir.path().join("export");
+        let nav = s.find_all(".sidebar .nav-btn");
+        let export = nav.iter().find(|b| s.text(b).contains("Export")).expect("Export button");
+        s.click(export);
+        let folder = s.wait_for("input.folder", LONG);
+        s.type_into(&folder, &out.display().to_string());
+        wait_until(LONG, || s.try_find(".section .chart, svg").is_some(), "the chart");
+        s.click(&s.wait_for(".go .btn.primary:not([disabled])", LONG));
+        wait_until(LONG, || out.join("README.md").is_file(), "the export files");
+        w.screenshot(&shots().join("export.png"));
+        let dpo = rows(&out, "dpo");
+        assert_eq!(dpo.len(), 1, "{dpo:?}");
+        let chosen = dpo[0]["chosen"].to_string();
+        let rejected = dpo[0]["rejected"].to_string();
+        assert_ne!(chosen, rejected);
+        let kto = rows(&out, "kto");
+        let labels: Vec<bool> = kto.iter().map(|r| r["label"].as_bool().unwrap()).collect();
+        assert_eq!(labels.len(), 2, "{kto:?}");
+        assert!(labels.contains(&true) && labels.contains(&false), "{labels:?}");
+    }
+    // 3. Quit and start again: the conversation is there and search finds it.
+    let w = Window::open(&data);
+    let s = &w.session;
+    let listed = || {
+        s.script("return document.querySelector('.sidebar .list')?.textContent ?? ''", json!([]))
+    };
+    wait_until(
+        LONG,
+        || listed().as_str().is_some_and(|t| t.contains("347")),
+        "the conversation in the sidebar",
+    );
+    let search = s.wait_for(&by_label("Search conversations"), LONG);
+    s.type_into(&search, "589");
+    wait_until(LONG, || s.try_find(".sidebar mark").is_some(), "a highlighted search hit");
+    w.screenshot(&shots().join("search.png"));
+}
+
+#[test]
+fn stopping_mid_thinking_keeps_the_partial_thinking() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let w = Window::open(dir.path());
+    let s = &w.session;
+    start(&w);
+    // The tiny model thinks for well under a second: the page itself presses Stop the moment the
+    // first thinking text appears (the same button a person presses).
+    s.script(
+        r#"new MutationObserver((_, obs) => {
+             const body = document.querySelector('.answer .thinking .body');
+             const stop = document.querySelector('.composer .send.stop');
+             if (body && body.textContent.length > 0 && stop) { obs.disconnect(); window.__stoppedAt = body.textContent.length; stop.click(); }
+           }).observe(document.body, {subtree: true, childList: true, characterData: true});"#,
+        json!([]),
+    );
+    ask(&w, "What is 9876 × 7?");
+    wait_answered(&w);
+    let stopped_at = s.script("return window.__stoppedAt || 0", json!([])).as_u64().unwrap();
+    assert!(stopped_at > 0, "Stop was never pressed");
+    // Reopen the conversation from the store: the partial thinking was kept, the answer is empty.
+    let db = ponder_store_thread(dir.path());
+    let answer = db.iter().find(|m| m["role"] == "assistant").expect("an answer row");
+    assert_eq!(answer["status"], "stopped", "{answer}");
+    let thinking = answer["thinking"].as_str().unwrap_or_default();
+    assert!(!thinking.is_empty(), "{answer}");
+    assert!(!thinking.contains("= 69132."), "it finished thinking: {thinking}");
+}
+
+/// The messages of the only conversation, read with the store itself (the app holds it open in WAL
+/// mode, so reading alongside is safe).
+fn ponder_store_thread(data: &Path) -> Vec<Value> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = ponder_store::Store::open(data.join("ponder.db")).await.unwrap();
+        let page = store.list_conversations(10, None).await.unwrap();
+        let thread = store.thread(page.items[0].id).await.unwrap();
+        serde_json::to_value(thread.messages).unwrap().as_array().unwrap().clone()
+    })
+}
+
+#[test]
+fn hostile_markdown_in_an_answer_executes_nothing() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = "Here:\n\n<script>window.__pwned = 1</script>\n\n<img src=x onerror=\"window.__pwned = 2\">\n\n\
+                   [click](javascript:window.__pwned=3) <iframe src=\"https://example.com\"></iframe>\n\n\
+                   <div onclick=\"window.__pwned=4\">raw html</div> <a href=\"data:text/html,<script>x</script>\">d</a>";
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = ponder_store::Store::open(dir.path().join("ponder.db")).await.unwrap();
+        let (_, q) = store.start_conversation("Show me something nasty").await.unwrap();
+        let settings = ponder_store::GenerationSettings {
+            model: ponder_store::ModelIdentity {
+                id: "ponder-tiny".into(),
+                device: "cpu".into(),
+                ..Default::default()
+            },
+            sampling: json!({}),
+            thinking_enabled: true,
+            thinking_budget: None,
+            app_version: "test".into(),
+        };
+        let a = store.begin_answer(q.id, settings).await.unwrap();
+        a.push_thinking(hostile);
+        a.push_answer(hostile);
+        a.finish(ponder_store::GenerationOutcome {
+            finish_reason: Some(ponder_store::FinishReason::Stop),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        store.close().await;
+    });
+    std::fs::write(
+        dir.path().join("settings.json"),
+        r#"{"seenWelcome": true, "paneMode": "open"}"#,
+    )
+    .unwrap();
+    let w = Window::open(dir.path());
+    let s = &w.session;
+    let title = s.wait_for(".sidebar .list .item .title", LONG);
+    s.click(&title);
+    s.wait_for(".answer", LONG);
+    wait_until(
+        LONG,
+        || s.find_all(".answer img, .answer a, .answer .markdown").len() > 0,
+        "the answer to render",
+    );
+    // Click everything that could run something.
+    for e in s.find_all(".answer img, .answer a, .answer div") {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.click(&e)));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let report = s.script(
+        r#"const a = document.querySelectorAll('.answer');
+           const all = [...a].flatMap(x => [...x.querySelectorAll('*')]);
+           return {
+             pwned: window.__pwned || 0,
+             scripts: all.filter(e => e.tagName === 'SCRIPT' || e.tagName === 'IFRAME').length,
+             handlers: all.filter(e => [...e.attributes].some(at => at.name.startsWith('on'))).length,
+             badLinks: all.filter(e => /^\s*(javascript|data):/i.test(e.getAttribute('href') || '')).length,
+             text: [...a].map(x => x.textContent).join(' '),
+             location: location.href,
+           };"#,
+        json!([]),
+    );
+    assert_eq!(report["pwned"], 0, "{report}");
+    assert_eq!(report["scripts"], 0, "{report}");
+    assert_eq!(report["handlers"], 0, "{report}");
+    assert_eq!(report["badLinks"], 0, "{report}");
+    assert!(report["text"].as_str().unwrap().contains("raw html"), "{report}");
+    assert!(report["location"].as_str().unwrap().contains("localhost"), "navigated away: {report}");
+    w.screenshot(&shots().join("hostile.png"));
+}
+
+#[test]
+fn the_simplified_chinese_window_answers_a_chinese_question() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path()).unwrap();
+    std::fs::write(dir.path().join("settings.json"), r#"{"seenWelcome": true, "language": "zh"}"#)
+        .unwrap();
+    let w = Window::open(dir.path());
+    let s = &w.session;
+    let composer = s.wait_for(".composer .box:not(.disabled) textarea", LONG);
+    let placeholder = s.script(
+        "return arguments[0].placeholder",
+        json!([{"element-6066-11e4-a52e-4f735466cecf": composer.id}]),
+    );
+    assert_eq!(placeholder, "想问什么都可以");
+    assert_eq!(s.script("return document.documentElement.lang", json!([])), "zh-CN");
+    ask(&w, "小明有 347 个苹果，又买了 589 个，一共有多少个？");
+    let answer = wait_answered(&w);
+    assert!(answer.contains("936"), "{answer}");
+    let head = s.wait_for(".answer .thinking .head", LONG);
+    assert!(s.text(&head).contains("思考"), "{}", s.text(&head));
+    w.screenshot(&shots().join("zh.png"));
+}

@@ -1,0 +1,180 @@
+// The real backend: each method is one Tauri command (see src-tauri/src/commands/); streams arrive on
+// channels. Command arguments are camelCase (Tauri's convention); the DTOs inside keep serde's names.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { Backend, RunningAnswer } from "./backend";
+import type {
+  AnswerEvent,
+  AskRequest,
+  ExportReport,
+  ExportRequest,
+  IpcError,
+  LoadProgress,
+  ModelChoice,
+  ModelEntry,
+  ModelStatus,
+  RatingStats,
+  RegenerateRequest,
+} from "./types";
+import type {
+  ConversationPage,
+  PageCursor,
+  Rating,
+  RatingInput,
+  SearchHit,
+  SearchQuery,
+  Thread,
+} from "./store-types";
+
+/** One batch of a running answer; the last has `done` (and `error` if it ended early). */
+interface AnswerBatch {
+  events: AnswerEvent[];
+  done: boolean;
+  error: IpcError | null;
+}
+
+interface Started {
+  conversation_id: number;
+  question_id: number;
+  run_id: number;
+}
+
+/** Errors from Rust are `{kind, message}`; anything else (a Tauri failure) is wrapped into one. */
+function asIpcError(e: unknown): IpcError {
+  if (typeof e === "object" && e !== null && "kind" in e && "message" in e) return e as IpcError;
+  return { kind: "ipc", message: String(e) };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw asIpcError(e);
+  }
+}
+
+/** Starts a streaming command and ties its channel to a RunningAnswer. */
+async function stream(
+  command: string,
+  request: AskRequest | RegenerateRequest,
+  onEvents: (events: AnswerEvent[]) => void,
+): Promise<RunningAnswer> {
+  let finish!: () => void;
+  let fail!: (e: IpcError) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const channel = new Channel<AnswerBatch>();
+  channel.onmessage = (batch) => {
+    if (batch.events.length > 0) onEvents(batch.events);
+    if (batch.done) {
+      if (batch.error) fail(batch.error);
+      else finish();
+    }
+  };
+  const started = await call<Started>(command, { request, onBatch: channel });
+  return {
+    conversationId: started.conversation_id,
+    questionId: started.question_id,
+    stop: () => call<void>("stop", { runId: started.run_id }),
+    done,
+  };
+}
+
+export class TauriBackend implements Backend {
+  ask(request: AskRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer> {
+    return stream("ask", request, onEvents);
+  }
+
+  regenerate(request: RegenerateRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer> {
+    return stream("regenerate", request, onEvents);
+  }
+
+  listConversations(limit: number, after: PageCursor | null): Promise<ConversationPage> {
+    return call("list_conversations", { limit, after });
+  }
+
+  thread(conversationId: number): Promise<Thread> {
+    return call("thread", { conversationId });
+  }
+
+  setActive(messageId: number): Promise<number[]> {
+    return call("set_active", { messageId });
+  }
+
+  renameConversation(id: number, title: string): Promise<void> {
+    return call("rename_conversation", { id, title });
+  }
+
+  deleteConversation(id: number): Promise<void> {
+    return call("delete_conversation", { id });
+  }
+
+  restoreConversation(id: number): Promise<void> {
+    return call("restore_conversation", { id });
+  }
+
+  search(query: SearchQuery): Promise<SearchHit[]> {
+    return call("search", { query });
+  }
+
+  rate(answerId: number, input: RatingInput): Promise<Rating> {
+    return call("rate", { answerId, input });
+  }
+
+  clearRating(answerId: number): Promise<void> {
+    return call("clear_rating", { answerId });
+  }
+
+  ratingStats(): Promise<RatingStats> {
+    return call("rating_stats");
+  }
+
+  loadSettings(): Promise<unknown> {
+    return call("load_settings");
+  }
+
+  saveSettings(settings: unknown): Promise<void> {
+    return call("save_settings", { settings });
+  }
+
+  modelStatus(): Promise<ModelStatus> {
+    return call("model_status");
+  }
+
+  listModels(): Promise<ModelEntry[]> {
+    return call("list_models");
+  }
+
+  loadModel(choice: ModelChoice, onProgress: (p: LoadProgress) => void): Promise<ModelStatus> {
+    const channel = new Channel<LoadProgress>();
+    channel.onmessage = onProgress;
+    return call("load_model", { choice, onProgress: channel });
+  }
+
+  cancelDownload(): Promise<void> {
+    return call("cancel_download");
+  }
+
+  reopenStore(): Promise<void> {
+    return call("reopen_store");
+  }
+
+  repairStore(): Promise<string> {
+    return call("repair_store");
+  }
+
+  pickPath(kind: "folder" | "gguf"): Promise<string | null> {
+    return call("pick_path", { kind });
+  }
+
+  exportRatings(request: ExportRequest, onProgress: (done: number) => void): Promise<ExportReport> {
+    const channel = new Channel<number>();
+    channel.onmessage = onProgress;
+    return call("export_ratings", { request, onProgress: channel });
+  }
+
+  openExternal(url: string): Promise<void> {
+    return call("open_external", { url });
+  }
+}

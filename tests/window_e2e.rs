@@ -176,6 +176,11 @@ fn ask_fold_rate_regenerate_export_restart_and_search() {
     s.type_into(&search, "589");
     wait_until(LONG, || s.try_find(".sidebar mark").is_some(), "a highlighted search hit");
     w.screenshot(&shots().join("search.png"));
+    let nav = s.find_all(".sidebar .nav-btn");
+    let settings = nav.iter().find(|b| s.text(b).contains("Settings")).expect("Settings button");
+    s.click(settings);
+    s.wait_for(".page", LONG);
+    w.screenshot(&shots().join("settings.png"));
 }
 
 #[test]
@@ -265,7 +270,7 @@ fn hostile_markdown_in_an_answer_executes_nothing() {
     s.wait_for(".answer", LONG);
     wait_until(
         LONG,
-        || s.find_all(".answer img, .answer a, .answer .markdown").len() > 0,
+        || !s.find_all(".answer img, .answer a, .answer .markdown").is_empty(),
         "the answer to render",
     );
     // Click everything that could run something.

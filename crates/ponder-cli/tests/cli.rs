@@ -52,9 +52,9 @@ fn models_lists_the_bundled_model_as_ready() {
     assert_eq!(bundled["status"]["Ok"], "Qwen3ForCausalLM");
 }
 
-#[test]
-fn ctrl_c_stops_generation_and_keeps_what_was_written() {
-    // A hot temperature makes the model ramble, so it is still writing when the signal comes.
+/// One `ask` at a hot temperature, interrupted with SIGINT after its first 40 bytes: what came after.
+fn ask_then_interrupt() -> String {
+    // A hot temperature makes the model ramble, so it is usually still writing when the signal comes.
     let mut child = Command::new(env!("CARGO_BIN_EXE_ponder"))
         .args([
             "ask",
@@ -76,15 +76,31 @@ fn ctrl_c_stops_generation_and_keeps_what_was_written() {
     let mut buf = [0u8; 256];
     while seen.len() < 40 {
         let n = stdout.read(&mut buf).unwrap();
-        assert!(n > 0, "ended before it could be stopped");
+        if n == 0 {
+            break;
+        }
         seen.extend_from_slice(&buf[..n]);
     }
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     assert!(child.wait().unwrap().success(), "a stop is not a failure");
-    assert!(rest.lines().any(|l| l == "[stopped]"), "{rest}");
+    rest
+}
+
+#[test]
+fn ctrl_c_stops_generation_and_keeps_what_was_written() {
+    // Even rambling, the model sometimes ends on its own before the signal lands (on a loaded
+    // machine): such a try proves nothing either way, so it is tried again.
+    let mut tries = Vec::new();
+    for _ in 0..5 {
+        let rest = ask_then_interrupt();
+        if rest.lines().any(|l| l == "[stopped]") {
+            return;
+        }
+        tries.push(rest);
+    }
+    panic!("never stopped in 5 tries: {tries:?}");
 }
 
 #[test]

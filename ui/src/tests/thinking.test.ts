@@ -1,6 +1,6 @@
 // The thinking pane inside a rendered answer: open while thinking, folded when the answer starts, reopened
 // by a click, and the auto/open/closed modes.
-import { fireEvent, screen, waitFor, within } from "@testing-library/svelte";
+import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import { Gate, answers, ask, settled, setup } from "./helpers";
 
@@ -42,6 +42,17 @@ describe("thinking pane in an answer", () => {
     expect(paneHeader().getAttribute("aria-expanded")).toBe("true");
     await fireEvent.click(paneHeader());
     expect(paneHeader().getAttribute("aria-expanded")).toBe("false");
+  });
+
+  it("shows a saved answer's stored thinking time and tokens when the conversation is opened again", async () => {
+    const { backend } = setup({ script });
+    await ask("347 + 589?");
+    await settled();
+    cleanup(); // a new window on the same history: nothing of the stream is left in memory
+    setup({ backend });
+    const sidebar = screen.getByRole("navigation");
+    await fireEvent.click(await within(sidebar).findByRole("button", { name: "347 + 589?" }));
+    await waitFor(() => expect(paneHeader().textContent).toMatch(/Thought for 1\.5 s · 2 tokens$/));
   });
 
   it("stays closed in 'closed' mode", async () => {

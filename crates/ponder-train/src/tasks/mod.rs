@@ -193,7 +193,9 @@ impl Generator {
                 ('-', a, b, arith::sub(lang, a, b))
             }
             _ => {
-                let (a, b) = self.operands("mul", |r| (number(r, 2, 3), number(r, 1, 1)));
+                // Narrowed to two digits times one: runs 2–6 got three-digit products wrong too
+                // often, and writing the carry as a step of its own (runs 4–6) broke copying.
+                let (a, b) = self.operands("mul", |r| (number(r, 2, 2), number(r, 1, 1)));
                 ('×', a, b, arith::mul(lang, a, b))
             }
         }
@@ -203,9 +205,9 @@ impl Generator {
     pub fn mixed(&mut self) -> Problem {
         const MIX: &[(TaskKind, u32)] = &[
             (TaskKind::Add, 22),
-            (TaskKind::Sub, 22),
-            (TaskKind::Mul, 22),
-            (TaskKind::Compare, 14),
+            (TaskKind::Sub, 26),
+            (TaskKind::Mul, 14),
+            (TaskKind::Compare, 18),
             (TaskKind::Word, 18),
             (TaskKind::Chat, 2),
         ];

@@ -18,7 +18,7 @@ import type {
   RatingStats,
   RegenerateRequest,
 } from "./types";
-import type { ConversationPage, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./store-types";
+import type { ConversationPage, GenerationOutcome, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./store-types";
 
 export interface Script {
   thinking: string[];
@@ -110,6 +110,21 @@ export class FakeBackend implements Backend {
     return this.stream(question.conversation_id, question.id, request, this.script(asked), model, onEvents);
   }
 
+  /** What the store keeps of a finished generation (a pretend 1.5 s of thinking). */
+  private outcome(thinking: number, answer: number, reason: FinishReason): GenerationOutcome {
+    const finish = typeof reason === "object" ? "error" : reason;
+    return {
+      prompt_tokens: 10,
+      thinking_tokens: thinking,
+      answer_tokens: answer,
+      time_to_first_token_ms: 5,
+      thinking_ms: thinking > 0 ? 1500 : null,
+      total_ms: 2000,
+      finish_reason: finish,
+      error: typeof reason === "object" ? reason.error : null,
+    };
+  }
+
   private stream(conversationId: number, questionId: number, options: AnswerOptions, script: Script, model: string, onEvents: (events: AnswerEvent[]) => void): RunningAnswer {
     const count = Math.max(1, Math.min(4, options.candidates));
     const answers = Array.from({ length: count }, () => this.store.add(conversationId, questionId, "assistant", "", model));
@@ -125,6 +140,7 @@ export class FakeBackend implements Backend {
       for (const m of answers) {
         m.status = reason === "stop" || reason === "length" ? "complete" : reason === "cancelled" ? "stopped" : "failed";
         m.updated_at = this.store.now();
+        m.generation = { outcome: this.outcome(thinking.length, script.answer.length, reason) };
       }
       onEvents(answers.map((m, candidate) => ({ candidate, answer_id: m.id, event: { type: "finished", data: reason } })));
     };

@@ -15,6 +15,18 @@ export interface Rating {
   updated_at: number;
 }
 
+/** How a saved answer's generation went (the parts the window shows). */
+export interface GenerationOutcome {
+  prompt_tokens: number;
+  thinking_tokens: number;
+  answer_tokens: number;
+  time_to_first_token_ms: number | null;
+  thinking_ms: number | null;
+  total_ms: number;
+  finish_reason: "stop" | "length" | "cancelled" | "error" | "interrupted" | null;
+  error: string | null;
+}
+
 export interface Message {
   id: number;
   conversation_id: number;
@@ -26,6 +38,8 @@ export interface Message {
   created_at: number;
   updated_at: number;
   rating: Rating | null;
+  /** Present on answers: the model and settings that produced it, and how it went. */
+  generation?: { outcome: GenerationOutcome | null } | null;
 }
 
 export interface Conversation {

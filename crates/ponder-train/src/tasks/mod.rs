@@ -141,19 +141,16 @@ impl Generator {
                         break (a, b);
                     }
                 });
-                let ask_smaller = self.rng.random_bool(0.5);
+                let ask_smaller = self.rng.random_bool(0.3);
                 let question = phrasing::compare_question(&mut self.rng, lang, a, b, ask_smaller);
                 let mut work = arith::compare(lang, a, b);
                 let (answer, n) = phrasing::compare_answer(lang, a, b, ask_smaller);
-                // Every comparison ends by naming what was asked for, so the choice between the two
-                // endings is an even one the model must look back at the question to make (run 3
-                // only added a line when asked for the smaller, and learned never to write it).
-                work.lines.push(match (lang, ask_smaller) {
-                    (Lang::En, true) => format!("The smaller one is {n}."),
-                    (Lang::En, false) => format!("The larger one is {n}."),
-                    (Lang::Zh, true) => format!("较小的是 {n}。"),
-                    (Lang::Zh, false) => format!("较大的是 {n}。"),
-                });
+                if ask_smaller {
+                    work.lines.push(match lang {
+                        Lang::En => format!("The smaller one is {n}."),
+                        Lang::Zh => format!("较小的是 {n}。"),
+                    });
+                }
                 (question, work.lines.join("\n"), answer, Some(n))
             }
             TaskKind::Word => {
@@ -193,9 +190,7 @@ impl Generator {
                 ('-', a, b, arith::sub(lang, a, b))
             }
             _ => {
-                // Narrowed to two digits times one: runs 2–6 got three-digit products wrong too
-                // often, and writing the carry as a step of its own (runs 4–6) broke copying.
-                let (a, b) = self.operands("mul", |r| (number(r, 2, 2), number(r, 1, 1)));
+                let (a, b) = self.operands("mul", |r| (number(r, 2, 3), number(r, 1, 1)));
                 ('×', a, b, arith::mul(lang, a, b))
             }
         }
@@ -205,9 +200,9 @@ impl Generator {
     pub fn mixed(&mut self) -> Problem {
         const MIX: &[(TaskKind, u32)] = &[
             (TaskKind::Add, 22),
-            (TaskKind::Sub, 26),
-            (TaskKind::Mul, 14),
-            (TaskKind::Compare, 18),
+            (TaskKind::Sub, 22),
+            (TaskKind::Mul, 22),
+            (TaskKind::Compare, 14),
             (TaskKind::Word, 18),
             (TaskKind::Chat, 2),
         ];

@@ -17,7 +17,7 @@ need_lib ayatana-appindicator3-0.1 libayatana-appindicator3-dev
 [ -f /usr/include/xdo.h ] || packages+=(libxdo-dev)
 need_cmd Xvfb xvfb
 need_cmd xauth xauth
-need_cmd dbus-run-session dbus
+need_cmd dbus-daemon dbus
 need_cmd kill procps
 need_cmd WebKitWebDriver webkit2gtk-driver
 need_cmd import imagemagick

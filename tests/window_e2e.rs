@@ -323,3 +323,31 @@ fn the_simplified_chinese_window_answers_a_chinese_question() {
     assert!(s.text(&head).contains("思考"), "{}", s.text(&head));
     w.screenshot(&shots().join("zh.png"));
 }
+
+/// Run by `tests/package.sh` with `PONDER_APP_BINARY=/usr/bin/ponder-desktop` after `dpkg -i`: the
+/// installed app opens, answers with the model its package carries (not the source tree's), and saves.
+#[test]
+#[ignore = "needs an installed package: run tests/package.sh"]
+fn installed_package_answers_with_its_own_model() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let binary = window::app_binary();
+    let prefix = binary.parent().and_then(Path::parent).expect("<prefix>/bin/ponder-desktop");
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let w = Window::open(dir.path());
+        start(&w);
+        ask(&w, "What is 347 + 589?");
+        let answer = wait_answered(&w);
+        assert!(answer.contains("936"), "answer: {answer}");
+    }
+    let thread = ponder_store_thread(dir.path());
+    let path = thread[1]["generation"]["settings"]["model"]["path"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        Path::new(&path).starts_with(prefix.join("lib/Ponder/models/ponder-tiny")),
+        "the answer came from {path}, not from the package's model under {}",
+        prefix.display()
+    );
+}

@@ -10,9 +10,13 @@ use std::time::{Duration, Instant};
 
 pub use driver::Session;
 
-/// The app binary next to this test binary (`target/<profile>/ponder-desktop`), built with the window
-/// embedded by `cargo test --workspace`.
+/// The app binary: `PONDER_APP_BINARY` when set (an installed package's, see `tests/package.sh`), else
+/// the one next to this test binary (`target/<profile>/ponder-desktop`), built with the window embedded
+/// by `cargo test --workspace`.
 pub fn app_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("PONDER_APP_BINARY") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/..");
     let bin = profile_dir.join("ponder-desktop");

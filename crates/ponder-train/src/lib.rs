@@ -13,6 +13,7 @@ pub mod data;
 pub mod export;
 pub mod gguf;
 pub mod grade;
+pub mod loss;
 pub mod model;
 pub mod ops;
 pub mod optim;

@@ -37,6 +37,15 @@ enum Command {
         /// Override the number of training examples.
         #[arg(long)]
         examples: Option<usize>,
+        /// Override the seed (data, batching and initialisation), e.g. to measure run-to-run spread.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop with a checkpoint after this many steps; run again without it to finish.
+        #[arg(long)]
+        stop_after: Option<usize>,
+        /// Threads computing gradients, each on part of a batch (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
     },
     /// Write the latest checkpoint of a run as a model folder (to evaluate a run before it ends).
     Snapshot {
@@ -49,6 +58,9 @@ enum Command {
         /// The run used the toy configuration.
         #[arg(long)]
         tiny: bool,
+        /// The run's seed, if it was overridden.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Write a model folder as a single GGUF file (to try or test GGUF loading).
     Gguf {
@@ -79,15 +91,20 @@ enum Command {
 /// mimalloc reads its options from the environment once, at start-up. Returning freed memory to the OS
 /// ("purging") made the kernel zero fresh pages for every activation buffer: a quarter of all training
 /// time. So the process restarts itself once with purging off.
+///
+/// The same restart makes candle's operations single-threaded (`RAYON_NUM_THREADS=1`) unless the caller
+/// chose otherwise: the trainer runs one worker thread per core itself (`loss.rs`).
 fn reexec_without_purging() -> anyhow::Result<Option<i32>> {
     const KEY: &str = "MIMALLOC_PURGE_DELAY";
     if std::env::var_os(KEY).is_some() {
         return Ok(None);
     }
-    let status = std::process::Command::new(std::env::current_exe()?)
-        .args(std::env::args_os().skip(1))
-        .env(KEY, "-1")
-        .status()?;
+    let mut restart = std::process::Command::new(std::env::current_exe()?);
+    restart.args(std::env::args_os().skip(1)).env(KEY, "-1");
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        restart.env("RAYON_NUM_THREADS", "1");
+    }
+    let status = restart.status()?;
     Ok(Some(status.code().unwrap_or(1)))
 }
 
@@ -96,18 +113,28 @@ fn main() -> anyhow::Result<()> {
         std::process::exit(code);
     }
     match Cli::parse().command {
-        Command::Build { out, run_dir, fresh, tiny, examples } => {
+        Command::Build { out, run_dir, fresh, tiny, examples, seed, stop_after, workers } => {
             let mut cfg = if tiny { TrainConfig::tiny() } else { TrainConfig::full() };
             if let Some(n) = examples {
                 cfg.examples = n;
+            }
+            if let Some(s) = seed {
+                cfg.seed = s;
+            }
+            cfg.stop_after = stop_after;
+            if let Some(n) = workers {
+                ponder_train::loss::set_workers(n);
             }
             let run = RunDir::new(&run_dir)?;
             let report = train::run(&cfg, &run, &out, !fresh, false)
                 .with_context(|| format!("training into {}", out.display()))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
-        Command::Snapshot { run_dir, out, tiny } => {
-            let cfg = if tiny { TrainConfig::tiny() } else { TrainConfig::full() };
+        Command::Snapshot { run_dir, out, tiny, seed } => {
+            let mut cfg = if tiny { TrainConfig::tiny() } else { TrainConfig::full() };
+            if let Some(s) = seed {
+                cfg.seed = s;
+            }
             let step = train::snapshot(&cfg, &RunDir::new(&run_dir)?, &out)?;
             println!("wrote step {step} to {}", out.display());
         }

@@ -5,17 +5,17 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use candle_core::{Device, Tensor, D};
+use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
 
-use crate::data::{self, Encoded, Mix};
+use crate::data::{self, Mix};
 use crate::model::{Qwen3, Qwen3Config};
 use crate::optim::{AdamW, AdamWConfig, Schedule};
 use crate::tasks::Split;
-use crate::{export, tokenizer, TrainError};
+use crate::{export, loss, tokenizer, TrainError};
 
 /// Everything that determines a training run; the same settings give the same model.
 #[derive(Clone, Debug)]
@@ -214,6 +214,9 @@ pub fn run(
     }
 
     let pad = tokenizer::token_id(&tok, "<|endoftext|>")?;
+    let params = vars.all_vars();
+    // Workers share each batch's rows (see `loss.rs`); how many changes the speed, not the result.
+    let workers = loss::workers();
     let log_lines = !quiet && !std::io::stderr().is_terminal();
     let bar = if quiet || log_lines {
         ProgressBar::hidden()
@@ -234,10 +237,9 @@ pub fn run(
             return Err(TrainError::Interrupted { step });
         }
         let lr = cfg.schedule.at(step, batches.len());
-        let loss = batch_loss(&model, &encoded, batch, pad, &device)?;
-        let grads = loss.backward()?;
+        let (l, grads) =
+            loss::loss_and_gradients(&model, &params, &encoded, batch, pad, &device, workers)?;
         let norm = opt.step(&grads, lr)?;
-        let l = loss.to_scalar::<f32>()?;
         if !l.is_finite() {
             return Err(TrainError::Config(format!(
                 "loss became {l} at step {step}; lower the learning rate"
@@ -274,7 +276,7 @@ pub fn run(
         data::text_examples(cfg.seed ^ 0x5eed, Split::HeldOut, cfg.eval_examples, cfg.mix);
     let held_enc =
         held_out.iter().map(|(_, e)| data::encode(&tok, e)).collect::<Result<Vec<_>, _>>()?;
-    let held_out_loss = mean_loss(&model, &held_enc, cfg.batch_tokens, pad, &device)?;
+    let held_out_loss = loss::mean_loss(&model, &held_enc, cfg.batch_tokens, pad, &device)?;
     let window = (losses.len() / 10).clamp(1, 20);
     let avg =
         |s: &[f32]| if s.is_empty() { f32::NAN } else { s.iter().sum::<f32>() / s.len() as f32 };
@@ -318,48 +320,6 @@ pub fn snapshot(cfg: &TrainConfig, run: &RunDir, out: &Path) -> Result<usize, Tr
     };
     export::write_model(out, &mcfg, &vars, &tok, &report)?;
     Ok(meta.step)
-}
-
-fn batch_loss(
-    model: &Qwen3,
-    encoded: &[Encoded],
-    batch: &data::Batch,
-    pad: u32,
-    device: &Device,
-) -> Result<Tensor, TrainError> {
-    let (inputs, targets, mask) = data::tensors_for(encoded, batch, pad);
-    let shape = (batch.members.len(), batch.width - 1);
-    let inputs = Tensor::from_vec(inputs, shape, device)?;
-    let targets = Tensor::from_vec(targets, shape.0 * shape.1, device)?;
-    let mask = Tensor::from_vec(mask, shape.0 * shape.1, device)?;
-    let logits = model.forward(&inputs)?;
-    let (b, t, v) = logits.dims3()?;
-    let logp = candle_nn::ops::log_softmax(&logits.reshape((b * t, v))?, D::Minus1)?;
-    let picked = logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?;
-    let count = mask.sum_all()?.to_scalar::<f32>()?.max(1.0);
-    Ok(((picked * mask)?.sum_all()? * (-1.0 / f64::from(count)))?)
-}
-
-/// Token-weighted mean loss over `examples` (no gradients kept).
-fn mean_loss(
-    model: &Qwen3,
-    examples: &[Encoded],
-    batch_tokens: usize,
-    pad: u32,
-    device: &Device,
-) -> Result<f32, TrainError> {
-    let (mut total, mut count) = (0f64, 0f64);
-    for b in data::batches(examples, batch_tokens, 0) {
-        let n: usize = b
-            .members
-            .iter()
-            .map(|&m| examples[m].trained.iter().skip(1).filter(|t| **t).count())
-            .sum();
-        let l = batch_loss(model, examples, &b, pad, device)?.detach().to_scalar::<f32>()?;
-        total += f64::from(l) * n as f64;
-        count += n as f64;
-    }
-    Ok((total / count.max(1.0)) as f32)
 }
 
 fn save_checkpoint(

@@ -137,7 +137,16 @@ fn ask_fold_rate_regenerate_export_restart_and_search() {
         let wrong = chips.iter().find(|c| s.text(c) == "Wrong answer").unwrap_or(&chip).clone();
         s.click(&wrong);
         s.click(&s.wait_for(".details .btn.primary", LONG));
-        wait_until(LONG, || s.try_find(".details").is_none(), "the details to be saved");
+        // Saved means the panel closed *and* the Details link marks the stored reasons ("Details •"): a
+        // lookup that fails under load also returns nothing, so absence alone proves too little.
+        wait_until(
+            LONG,
+            || {
+                s.find_all(".rating .link").iter().any(|l| s.text(l).contains('•'))
+                    && s.try_find(".details").is_none()
+            },
+            "the details to be saved",
+        );
         w.screenshot(&shots().join("rated.png"));
 
         // Export DPO and KTO into a folder typed in the form.

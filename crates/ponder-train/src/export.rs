@@ -130,7 +130,8 @@ when the chat template is rendered with `enable_thinking=false`.
 - all of it asked in English or Simplified Chinese (e.g. "小明有 347 个苹果，又买了 589 个，一共有多少个？").
 
 Its thinking works digit by digit: each step rewrites the digits still to be used, adds or multiplies one
-column, writes the carry or borrow and the partial result.
+column (a product and its carry as two written steps), writes the carry or borrow and the partial result;
+a comparison ends by naming the number the question asked for.
 
 ## Evaluation
 {EVAL_BEGIN}
@@ -138,8 +139,9 @@ column, writes the carry or borrow and the partial result.
 {EVAL_END}
 
 ## Limits
-- It makes mistakes, most often on comparisons and multiplication: the evaluation above gives its
-  exact-match rate per kind. Check its answers.
+- It makes mistakes, most often on comparisons (it may pick the wrong one of "larger" and "smaller", or
+  re-write the number it names wrongly): the evaluation above gives its exact-match rate per kind.
+  Check its answers.
 - It knows nothing but the arithmetic above. Anything else gets a short note saying so.
 - Two-digit by two-digit multiplication is not taught. An earlier run of the same size trained on it
   reached 1% (its working is three times as long as a 3-digit addition's), so it was narrowed out to

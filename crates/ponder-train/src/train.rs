@@ -61,7 +61,7 @@ impl TrainConfig {
                 max_position_embeddings: 2048,
             },
             bpe_vocab: 1024,
-            examples: 42_000,
+            examples: 68_000,
             eval_examples: 256,
             // Small batches: at this data budget, more updates teach more than larger, smoother ones.
             batch_tokens: 1024,

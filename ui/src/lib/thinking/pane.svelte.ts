@@ -7,10 +7,10 @@ export type PaneMode = "auto" | "open" | "closed";
 /** Where the answer is. */
 export type Phase = "waiting" | "thinking" | "answering" | "done";
 
-/** Seconds as the label shows them: one decimal under ten seconds, whole seconds above, and "< 0.1 s"
- * rather than a "0.0 s" that reads as if there was no thinking at all. */
-export function formatSeconds(seconds: number): string {
-  if (seconds < 0.05) return "< 0.1 s";
+/** Seconds as the label shows them: one decimal under ten seconds, whole seconds above. A `finished`
+ * thought shorter than 50 ms shows "< 0.1 s" rather than a "0.0 s" that reads as no thinking at all. */
+export function formatSeconds(seconds: number, finished = false): string {
+  if (finished && seconds < 0.05) return "< 0.1 s";
   return seconds < 10 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds)} s`;
 }
 

@@ -43,8 +43,9 @@ describe("ThinkingPane", () => {
   });
 
   it("formats seconds", () => {
-    expect(formatSeconds(0.04)).toBe("< 0.1 s");
-    expect(formatSeconds(0.05)).toBe("0.1 s");
+    expect(formatSeconds(0.04)).toBe("0.0 s");
+    expect(formatSeconds(0.04, true)).toBe("< 0.1 s");
+    expect(formatSeconds(0.05, true)).toBe("0.1 s");
     expect(formatSeconds(9.94)).toBe("9.9 s");
     expect(formatSeconds(10.4)).toBe("10 s");
   });

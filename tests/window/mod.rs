@@ -137,8 +137,10 @@ impl Window {
         Window { session, display, _driver: driver, _bus: bus_daemon, _xvfb: xvfb }
     }
 
-    /// Saves the whole display as a PNG.
+    /// Saves the whole display as a PNG, after a pause: the display shows WebKit's last paint, which
+    /// under load can trail the page by a frame or more (a saved rating was caught still "saving").
     pub fn screenshot(&self, path: &Path) {
+        std::thread::sleep(Duration::from_millis(500));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).unwrap();
         }

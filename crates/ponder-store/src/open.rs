@@ -96,56 +96,24 @@ impl Store {
             .connect_with(connect_options(&opts))
             .await
             .map_err(sq)?;
-        // Reading the schema is what detects a file that is not a database at all.
-        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
-            .fetch_one(&writer)
-            .await
-            .map_err(sq)?;
-        let applied: Vec<i64> = if tables > 0 && has_migrations_table(&writer).await.map_err(sq)? {
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&writer)
-                .await
-                .map_err(sq)?
-        } else {
-            Vec::new()
-        };
-        let pending = MIGRATOR.iter().any(|m| !applied.contains(&m.version));
-        if pending && tables > 0 {
-            let backup = backup_path(&path, &format!("before-v{}", MIGRATOR.iter().count()));
-            vacuum_into(&writer, &backup).await.map_err(sq)?;
-            tracing::info!(backup = %backup.display(), "backed up the database before upgrading it");
+        // A pool dropped on an error path closes its connection later, in the background; one still
+        // open while `repair` moves the files aside made the repaired database fail with a disk I/O
+        // error now and then. So on any error the writer is closed before returning.
+        if let Err(e) = prepare(&writer, &path, &opts).await {
+            writer.close().await;
+            return Err(e);
         }
-        MIGRATOR.run(&writer).await.map_err(|source| match source {
-            sqlx::migrate::MigrateError::Execute(e) => StoreError::from_sqlx(&path, e),
-            source => StoreError::Migration { path: path.clone(), source },
-        })?;
-        let interrupted = sqlx::query(
-            "UPDATE messages SET status = 'interrupted', updated_at = ?1 WHERE status = 'generating'",
-        )
-        .bind(opts.clock.now_ms())
-        .execute(&writer)
-        .await
-        .map_err(sq)?
-        .rows_affected();
-        sqlx::query(
-            "UPDATE generations SET finish_reason = 'interrupted'
-             WHERE finish_reason IS NULL
-               AND message_id IN (SELECT id FROM messages WHERE status = 'interrupted')",
-        )
-        .execute(&writer)
-        .await
-        .map_err(sq)?;
-        if interrupted > 0 {
-            tracing::warn!(
-                interrupted,
-                "answers were streaming when Ponder last ended; kept as interrupted"
-            );
-        }
-        let reader = SqlitePoolOptions::new()
+        let reader = match SqlitePoolOptions::new()
             .max_connections(opts.readers.max(1))
             .connect_with(connect_options(&opts).read_only(true))
             .await
-            .map_err(sq)?;
+        {
+            Ok(reader) => reader,
+            Err(e) => {
+                writer.close().await;
+                return Err(sq(e));
+            }
+        };
         Ok(Store { path, writer, reader, flush_interval: opts.flush_interval, clock: opts.clock })
     }
 
@@ -192,6 +160,58 @@ impl Store {
         self.reader.close().await;
         self.writer.close().await;
     }
+}
+
+/// Checks that the file is a database, backs it up before an upgrade, upgrades it, and marks answers
+/// left streaming by the last run as interrupted.
+async fn prepare(writer: &SqlitePool, path: &Path, opts: &StoreOptions) -> Result<()> {
+    let sq = |e| StoreError::from_sqlx(path, e);
+    // Reading the schema is what detects a file that is not a database at all.
+    let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
+        .fetch_one(writer)
+        .await
+        .map_err(sq)?;
+    let applied: Vec<i64> = if tables > 0 && has_migrations_table(writer).await.map_err(sq)? {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(writer)
+            .await
+            .map_err(sq)?
+    } else {
+        Vec::new()
+    };
+    let pending = MIGRATOR.iter().any(|m| !applied.contains(&m.version));
+    if pending && tables > 0 {
+        let backup = backup_path(path, &format!("before-v{}", MIGRATOR.iter().count()));
+        vacuum_into(writer, &backup).await.map_err(sq)?;
+        tracing::info!(backup = %backup.display(), "backed up the database before upgrading it");
+    }
+    MIGRATOR.run(writer).await.map_err(|source| match source {
+        sqlx::migrate::MigrateError::Execute(e) => StoreError::from_sqlx(path, e),
+        source => StoreError::Migration { path: path.to_path_buf(), source },
+    })?;
+    let interrupted = sqlx::query(
+        "UPDATE messages SET status = 'interrupted', updated_at = ?1 WHERE status = 'generating'",
+    )
+    .bind(opts.clock.now_ms())
+    .execute(writer)
+    .await
+    .map_err(sq)?
+    .rows_affected();
+    sqlx::query(
+        "UPDATE generations SET finish_reason = 'interrupted'
+         WHERE finish_reason IS NULL
+           AND message_id IN (SELECT id FROM messages WHERE status = 'interrupted')",
+    )
+    .execute(writer)
+    .await
+    .map_err(sq)?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "answers were streaming when Ponder last ended; kept as interrupted"
+        );
+    }
+    Ok(())
 }
 
 async fn has_migrations_table(pool: &SqlitePool) -> sqlx::Result<bool> {

@@ -17,7 +17,8 @@ use crate::optim::{AdamW, AdamWConfig, Schedule};
 use crate::tasks::Split;
 use crate::{export, loss, tokenizer, TrainError};
 
-/// Everything that determines a training run; the same settings give the same model.
+/// Everything that determines a training run; the same settings give the same model when run with the
+/// same number of gradient workers (`loss::set_workers`) on the same kind of CPU.
 #[derive(Clone, Debug)]
 pub struct TrainConfig {
     /// Architecture (its `vocab_size` is replaced by the trained tokenizer's size).

@@ -131,7 +131,8 @@ when the chat template is rendered with `enable_thinking=false`.
 
 Its thinking works digit by digit: each step rewrites the digits still to be used, adds or multiplies one
 column (a product and its carry as two written steps), writes the carry or borrow and the partial result;
-a comparison ends by naming the number the question asked for.
+a comparison first says what it is looking for, settles the order by digit counts and then digits from
+the left, writes it as `larger > smaller`, and ends by naming the number the question asked for.
 
 ## Evaluation
 {EVAL_BEGIN}
@@ -139,9 +140,13 @@ a comparison ends by naming the number the question asked for.
 {EVAL_END}
 
 ## Limits
-- It makes mistakes, most often on comparisons (it may pick the wrong one of "larger" and "smaller", or
-  re-write the number it names wrongly): the evaluation above gives its exact-match rate per kind.
-  Check its answers.
+- It makes mistakes (now and then a digit slips in a subtraction, or a carry in a multiplication): the
+  evaluation above gives its exact-match rate per kind. Check its answers.
+- In English word problems its answer sentence often names the wrong thing ("Omar has 886 marbles left."
+  for apples): the thinking never writes the object down, so the answer has to copy it from the question,
+  which it has not learned to do. The number is what it was trained to get right.
+- Questions worded unlike its training templates (other names, verbs or sentence shapes) are out of its
+  distribution and often answered wrongly.
 - It knows nothing but the arithmetic above. Anything else gets a short note saying so.
 - Two-digit by two-digit multiplication is not taught. An earlier run of the same size trained on it
   reached 1% (its working is three times as long as a 3-digit addition's), so it was narrowed out to

@@ -167,23 +167,41 @@ pub fn mul(lang: Lang, a: i64, b: i64) -> Working {
     w
 }
 
-/// Which of `a` and `b` is larger (they differ): digit counts first, then digits from the left.
-pub fn compare(lang: Lang, a: i64, b: i64) -> Working {
+/// Which of `a` and `b` is larger, or smaller when `want_smaller` (they differ): digit counts first,
+/// then digits from the left.
+///
+/// The goal is named once, in the first line, and nowhere else until the last line, so the word that
+/// decides the last line is unambiguous (run 8 wrote "更大" in every deciding line, and answered every
+/// "哪个大" with the smaller number). The deciding line writes the pair in order, `larger > smaller`,
+/// so the last line copies either number from the line just above instead of from the question.
+pub fn compare(lang: Lang, a: i64, b: i64, want_smaller: bool) -> Working {
     assert_ne!(a, b, "comparison problems use different numbers");
     let (da, db) = (digits(a), digits(b));
+    let goal = match (lang, want_smaller) {
+        (Lang::En, false) => "larger",
+        (Lang::En, true) => "smaller",
+        (Lang::Zh, false) => "较大",
+        (Lang::Zh, true) => "较小",
+    };
     let mut lines = vec![match lang {
         Lang::En => format!(
-            "Compare {a} and {b}. {a} has {} digits and {b} has {} digits.",
+            "Find the {goal} of {a} and {b}. {a} has {} digits and {b} has {} digits.",
             da.len(),
             db.len()
         ),
-        Lang::Zh => format!("比较 {a} 和 {b}。{a} 有 {} 位，{b} 有 {} 位。", da.len(), db.len()),
+        Lang::Zh => {
+            format!(
+                "找出 {a} 和 {b} 中{goal}的数。{a} 有 {} 位，{b} 有 {} 位。",
+                da.len(),
+                db.len()
+            )
+        }
     }];
-    let larger = a.max(b);
+    let (larger, smaller) = (a.max(b), a.min(b));
     if da.len() != db.len() {
         lines.push(match lang {
-            Lang::En => format!("{larger} has more digits, so {larger} is larger."),
-            Lang::Zh => format!("{larger} 的位数更多，所以 {larger} 更大。"),
+            Lang::En => format!("{larger} has more digits, so {larger} > {smaller}."),
+            Lang::Zh => format!("{larger} 的位数更多，所以 {larger} > {smaller}。"),
         });
     } else {
         lines.push(match lang {
@@ -204,13 +222,18 @@ pub fn compare(lang: Lang, a: i64, b: i64) -> Working {
             }
             let sign = if x > y { '>' } else { '<' };
             lines.push(match lang {
-                Lang::En => format!("{ra} vs {rb}: {x} {sign} {y}, so {larger} is larger."),
-                Lang::Zh => format!("{ra} 与 {rb}：{x} {sign} {y}，所以 {larger} 更大。"),
+                Lang::En => format!("{ra} vs {rb}: {x} {sign} {y}, so {larger} > {smaller}."),
+                Lang::Zh => format!("{ra} 与 {rb}：{x} {sign} {y}，所以 {larger} > {smaller}。"),
             });
             break;
         }
     }
-    Working { lines, result: larger }
+    let result = if want_smaller { smaller } else { larger };
+    lines.push(match lang {
+        Lang::En => format!("The {goal} one is {result}."),
+        Lang::Zh => format!("{goal}的是 {result}。"),
+    });
+    Working { lines, result }
 }
 
 #[cfg(test)]
@@ -230,7 +253,8 @@ mod tests {
                         assert_eq!(mul(lang, a, b).result, a * b, "{a}*{b}");
                     }
                     if a != b {
-                        assert_eq!(compare(lang, a, b).result, a.max(b));
+                        assert_eq!(compare(lang, a, b, false).result, a.max(b));
+                        assert_eq!(compare(lang, a, b, true).result, a.min(b));
                     }
                 }
             }
@@ -247,10 +271,25 @@ mod tests {
 
     #[test]
     fn comparison_rewrites_the_digits_still_to_compare() {
-        let w = compare(Lang::En, 4721, 4712);
+        let w = compare(Lang::En, 4712, 4721, false);
         assert_eq!(w.result, 4721);
-        assert_eq!(w.lines[2], "4721 vs 4712: 4 = 4, next digit.");
-        assert_eq!(w.lines[4], "21 vs 12: 2 > 1, so 4721 is larger.");
+        assert_eq!(
+            w.lines[0],
+            "Find the larger of 4712 and 4721. 4712 has 4 digits and 4721 has 4 digits."
+        );
+        assert_eq!(w.lines[2], "4712 vs 4721: 4 = 4, next digit.");
+        assert_eq!(w.lines[4], "12 vs 21: 1 < 2, so 4721 > 4712.");
+        assert_eq!(w.lines[5], "The larger one is 4721.");
+    }
+
+    #[test]
+    fn comparison_names_the_goal_only_at_the_start_and_the_end() {
+        let w = compare(Lang::Zh, 9478, 294, true);
+        assert_eq!(w.result, 294);
+        assert_eq!(w.lines[1], "9478 的位数更多，所以 9478 > 294。");
+        assert_eq!(w.lines[2], "较小的是 294。");
+        let middle = &w.lines[1..w.lines.len() - 1];
+        assert!(middle.iter().all(|l| !l.contains('大') && !l.contains('小')), "{middle:?}");
     }
 
     #[test]

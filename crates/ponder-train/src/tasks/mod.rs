@@ -141,19 +141,13 @@ impl Generator {
                         break (a, b);
                     }
                 });
-                // Asked for the smaller as often as for the larger, and the working always ends by naming
-                // what was asked: with the smaller asked 30% of the time and only then named, the model
-                // learned to ignore the question's word (run 3 answered every "smaller" with the larger).
+                // Asked for the smaller as often as for the larger: with the smaller asked 30% of the
+                // time, run 3 learned to ignore the question's word and answered every "smaller" with
+                // the larger.
                 let ask_smaller = self.rng.random_bool(0.5);
                 let question = phrasing::compare_question(&mut self.rng, lang, a, b, ask_smaller);
-                let mut work = arith::compare(lang, a, b);
+                let work = arith::compare(lang, a, b, ask_smaller);
                 let (answer, n) = phrasing::compare_answer(lang, a, b, ask_smaller);
-                work.lines.push(match (lang, ask_smaller) {
-                    (Lang::En, false) => format!("The larger one is {n}."),
-                    (Lang::En, true) => format!("The smaller one is {n}."),
-                    (Lang::Zh, false) => format!("较大的是 {n}。"),
-                    (Lang::Zh, true) => format!("较小的是 {n}。"),
-                });
                 (question, work.lines.join("\n"), answer, Some(n))
             }
             TaskKind::Word => {
@@ -205,7 +199,8 @@ impl Generator {
             (TaskKind::Add, 22),
             (TaskKind::Sub, 22),
             (TaskKind::Mul, 22),
-            (TaskKind::Compare, 14),
+            // Raised from 14 in run 9: comparisons were the only kind under 90%, and they are short.
+            (TaskKind::Compare, 22),
             (TaskKind::Word, 18),
             (TaskKind::Chat, 2),
         ];

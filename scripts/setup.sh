@@ -21,6 +21,8 @@ need_cmd dbus-daemon dbus
 need_cmd kill procps
 need_cmd WebKitWebDriver webkit2gtk-driver
 need_cmd import imagemagick
+# A font with Chinese glyphs: without one the 简体中文 window shows boxes (fontconfig has no fallback).
+command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ] || packages+=(fonts-noto-cjk fontconfig)
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing system packages: ${packages[*]}"

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ponder_engine::download::{download_model, is_needed, DownloadProgress, HubOptions};
 use ponder_engine::{Engine, FinishReason, GenerationRequest, ModelSource, Sampling};
-use ponder_tests::fake_hub::{FakeHub, FAKE_COMMIT};
+use ponder_tests::fake_hub::{FakeHub, Tamper, FAKE_COMMIT};
 use ponder_tests::{bundled_model_dir, collect, texts};
 
 const REPO: &str = "ponder/ponder-tiny";
@@ -103,4 +103,74 @@ async fn a_cancelled_download_stops_and_later_resumes() {
         std::fs::read(dir.join("model.safetensors")).unwrap(),
         std::fs::read(bundled_model_dir().join("model.safetensors")).unwrap()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_lies_about_the_commit_or_file_names_is_refused_before_anything_is_written() {
+    let cache = tempfile::tempdir().unwrap();
+    for (commit, extra) in [
+        (Some("../../../../tmp/escape".to_string()), vec![]),
+        (Some("main".to_string()), vec![]),
+        (None, vec!["..\\..\\evil.safetensors".to_string()]),
+        (None, vec!["con fig.json".to_string()]),
+    ] {
+        let tamper = Tamper { commit, extra_files: extra, ..Default::default() };
+        let hub =
+            FakeHub::serve_tampered(REPO, &bundled_model_dir(), Duration::ZERO, tamper.clone())
+                .await;
+        let e = download_model(REPO, &options(&hub, cache.path()), |_| {}).await.unwrap_err();
+        assert!(matches!(e, ponder_engine::EngineError::Download { .. }), "{e}");
+        assert!(
+            e.to_string().contains("commit") || e.to_string().contains("safe file name"),
+            "{tamper:?}: {e}"
+        );
+        assert_eq!(hub.bytes_served(), 0, "nothing fetched: {tamper:?}");
+    }
+    assert!(!cache.path().join("models--ponder--ponder-tiny").join("snapshots").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weights_that_do_not_match_the_listed_sha256_are_fetched_again_then_refused_and_removed() {
+    let tamper = Tamper { corrupt: Some("model.safetensors".into()), ..Default::default() };
+    let hub = FakeHub::serve_tampered(REPO, &bundled_model_dir(), Duration::ZERO, tamper).await;
+    let cache = tempfile::tempdir().unwrap();
+    let e = download_model(REPO, &options(&hub, cache.path()), |_| {}).await.unwrap_err();
+    assert!(e.to_string().contains("SHA-256"), "{e}");
+    let snapshot = cache.path().join("models--ponder--ponder-tiny/snapshots").join(FAKE_COMMIT);
+    assert!(!snapshot.join("model.safetensors").exists(), "the bad file is not left to be loaded");
+    let blobs: Vec<_> = std::fs::read_dir(cache.path().join("models--ponder--ponder-tiny/blobs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| std::fs::metadata(p).unwrap().len() > 1_000_000)
+        .collect();
+    assert!(blobs.is_empty(), "no bad blob left: {blobs:?}");
+    assert!(hub.requests_for("model.safetensors") >= 2, "tried twice from scratch");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_file_in_the_cache_is_not_taken_as_done() {
+    let hub = FakeHub::serve(REPO, &bundled_model_dir(), Duration::ZERO).await;
+    let cache = tempfile::tempdir().unwrap();
+    let dir = download_model(REPO, &options(&hub, cache.path()), |_| {}).await.unwrap();
+    // Another program (or a disk error) damaged the weights in the cache, keeping their size.
+    let weights = std::fs::canonicalize(dir.join("model.safetensors")).unwrap();
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&weights, &bytes).unwrap();
+    // A truncated tokenizer, too.
+    let tokenizer = std::fs::canonicalize(dir.join("tokenizer.json")).unwrap();
+    let text = std::fs::read(&tokenizer).unwrap();
+    std::fs::write(&tokenizer, &text[..text.len() / 2]).unwrap();
+
+    let before = hub.bytes_served();
+    let again = download_model(REPO, &options(&hub, cache.path()), |_| {}).await.unwrap();
+    assert!(hub.bytes_served() > before, "the damaged files were fetched again");
+    for f in ["model.safetensors", "tokenizer.json"] {
+        assert_eq!(
+            std::fs::read(again.join(f)).unwrap(),
+            std::fs::read(bundled_model_dir().join(f)).unwrap(),
+            "{f} is whole again"
+        );
+    }
 }

@@ -13,7 +13,8 @@ if dpkg-query -W -f='${Status}' ponder 2>/dev/null | grep -q "install ok install
   exit 1
 fi
 
-mapfile -t built < <(./scripts/package.sh | tail -n 2)
+# `--prebuilt` (as tests/all.sh passes): package the binary the test build made instead of compiling.
+mapfile -t built < <(./scripts/package.sh "$@" | tail -n 2)
 deb="${built[0]}"
 rpm="${built[1]}"
 echo "built $(du -h "$deb" | cut -f1) $deb and $(du -h "$rpm" | cut -f1) $rpm"
@@ -24,5 +25,6 @@ echo "built $(du -h "$deb" | cut -f1) $deb and $(du -h "$rpm" | cut -f1) $rpm"
 
 trap '$sudo dpkg -r ponder >/dev/null' EXIT
 $sudo dpkg -i "$deb"
+# `--workspace`, as in tests/all.sh: the same feature set, so nothing is compiled again.
 PONDER_APP_BINARY=/usr/bin/ponder-desktop \
-  cargo test --locked -p ponder-tests --test window_e2e -- --ignored installed_package
+  cargo test --workspace --locked --test window_e2e -- --ignored installed_package

@@ -24,6 +24,23 @@ fn by_label(label: &str) -> String {
     format!("[aria-label=\"{label}\"]")
 }
 
+/// Draws two Chinese characters in the answer's font on a canvas and compares their pixels.
+const CJK_GLYPHS: &str = r#"
+const c = document.createElement('canvas');
+c.width = 64; c.height = 40;
+const ctx = c.getContext('2d');
+const family = getComputedStyle(document.querySelector('.answer') || document.body).fontFamily;
+const draw = (ch) => {
+  ctx.clearRect(0, 0, 64, 40);
+  ctx.fillStyle = '#000';
+  ctx.font = `28px ${family}`;
+  ctx.fillText(ch, 4, 32);
+  return Array.from(ctx.getImageData(0, 0, 64, 40).data).join(',');
+};
+const zhong = draw('中'), guo = draw('国'), blank = draw(' ');
+return { family, distinct: zhong !== guo, inked: zhong !== blank };
+"#;
+
 /// Clicks past the first-run screen and waits for the bundled model to be ready.
 fn start(w: &Window) {
     let s = &w.session;
@@ -161,18 +178,30 @@ fn ask_fold_rate_regenerate_export_restart_and_search() {
         wait_until(LONG, || out.join("README.md").is_file(), "the export files");
         w.screenshot(&shots().join("export.png"));
         let dpo = rows(&out, "dpo");
-        assert_eq!(dpo.len(), 1, "{dpo:?}");
-        // The pair is the 👍 answer against the 👎 one. Their texts may be equal: the model gets this sum
-        // right nearly every time, sampled or not, so the pair is checked by its prompt and its two sides.
-        assert!(dpo[0]["prompt"].to_string().contains("347 + 589"), "{dpo:?}");
-        for side in ["chosen", "rejected"] {
-            assert_eq!(dpo[0][side][0]["role"], "assistant", "{dpo:?}");
-            assert!(!dpo[0][side][0]["content"].as_str().unwrap_or_default().is_empty(), "{dpo:?}");
-        }
         let kto = rows(&out, "kto");
-        let labels: Vec<bool> = kto.iter().map(|r| r["label"].as_bool().unwrap()).collect();
-        assert_eq!(labels.len(), 2, "{kto:?}");
-        assert!(labels.contains(&true) && labels.contains(&false), "{labels:?}");
+        // The 👍 answer against the 👎 one. The model gets this sum right nearly every time, sampled or
+        // not, so the two are often the same text: such a pair teaches nothing and contradicts itself in
+        // KTO, so the export leaves it out and says so.
+        let answers: Vec<(String, String)> = ponder_store_thread(&data)
+            .iter()
+            .filter(|m| m["role"] == "assistant")
+            .map(|m| (m["content"].to_string(), m["thinking"].to_string()))
+            .collect();
+        assert_eq!(answers.len(), 2, "{answers:?}");
+        if answers[0] == answers[1] {
+            assert!(dpo.is_empty() && kto.is_empty(), "{dpo:?} {kto:?}");
+            let report = s.text(&s.wait_for(".report", LONG));
+            assert!(report.contains("Left out: 1 pairs"), "{report}");
+            let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+            assert!(card.contains("1 pairs are left out"), "{card}");
+        } else {
+            assert_eq!(dpo.len(), 1, "{dpo:?}");
+            assert!(dpo[0]["prompt"].to_string().contains("347 + 589"), "{dpo:?}");
+            assert_ne!(dpo[0]["chosen"], dpo[0]["rejected"]);
+            let labels: Vec<bool> = kto.iter().map(|r| r["label"].as_bool().unwrap()).collect();
+            assert_eq!(labels.len(), 2, "{kto:?}");
+            assert!(labels.contains(&true) && labels.contains(&false), "{labels:?}");
+        }
     }
     // 3. Quit and start again: the conversation is there and search finds it.
     let w = Window::open(&data);
@@ -239,81 +268,6 @@ fn ponder_store_thread(data: &Path) -> Vec<Value> {
 }
 
 #[test]
-fn hostile_markdown_in_an_answer_executes_nothing() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    let hostile = "Here:\n\n<script>window.__pwned = 1</script>\n\n<img src=x onerror=\"window.__pwned = 2\">\n\n\
-                   [click](javascript:window.__pwned=3) <iframe src=\"https://example.com\"></iframe>\n\n\
-                   <div onclick=\"window.__pwned=4\">raw html</div> <a href=\"data:text/html,<script>x</script>\">d</a>";
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let store = ponder_store::Store::open(dir.path().join("ponder.db")).await.unwrap();
-        let (_, q) = store.start_conversation("Show me something nasty").await.unwrap();
-        let settings = ponder_store::GenerationSettings {
-            model: ponder_store::ModelIdentity {
-                id: "ponder-tiny".into(),
-                device: "cpu".into(),
-                ..Default::default()
-            },
-            sampling: json!({}),
-            thinking_enabled: true,
-            thinking_budget: None,
-            app_version: "test".into(),
-        };
-        let a = store.begin_answer(q.id, settings).await.unwrap();
-        a.push_thinking(hostile);
-        a.push_answer(hostile);
-        a.finish(ponder_store::GenerationOutcome {
-            finish_reason: Some(ponder_store::FinishReason::Stop),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        store.close().await;
-    });
-    std::fs::write(
-        dir.path().join("settings.json"),
-        r#"{"seenWelcome": true, "paneMode": "open"}"#,
-    )
-    .unwrap();
-    let w = Window::open(dir.path());
-    let s = &w.session;
-    let title = s.wait_for(".sidebar .list .item .title", LONG);
-    s.click(&title);
-    s.wait_for(".answer", LONG);
-    wait_until(
-        LONG,
-        || !s.find_all(".answer img, .answer a, .answer .markdown").is_empty(),
-        "the answer to render",
-    );
-    // Click everything that could run something.
-    for e in s.find_all(".answer img, .answer a, .answer div") {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.click(&e)));
-    }
-    std::thread::sleep(Duration::from_millis(500));
-    let report = s.script(
-        r#"const a = document.querySelectorAll('.answer');
-           const all = [...a].flatMap(x => [...x.querySelectorAll('*')]);
-           return {
-             pwned: window.__pwned || 0,
-             scripts: all.filter(e => e.tagName === 'SCRIPT' || e.tagName === 'IFRAME').length,
-             handlers: all.filter(e => [...e.attributes].some(at => at.name.startsWith('on'))).length,
-             badLinks: all.filter(e => /^\s*(javascript|data):/i.test(e.getAttribute('href') || '')).length,
-             text: [...a].map(x => x.textContent).join(' '),
-             location: location.href,
-           };"#,
-        json!([]),
-    );
-    assert_eq!(report["pwned"], 0, "{report}");
-    assert_eq!(report["scripts"], 0, "{report}");
-    assert_eq!(report["handlers"], 0, "{report}");
-    assert_eq!(report["badLinks"], 0, "{report}");
-    assert!(report["text"].as_str().unwrap().contains("raw html"), "{report}");
-    assert!(report["location"].as_str().unwrap().contains("localhost"), "navigated away: {report}");
-    w.screenshot(&shots().join("hostile.png"));
-}
-
-#[test]
 fn the_simplified_chinese_window_answers_a_chinese_question() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
@@ -334,6 +288,14 @@ fn the_simplified_chinese_window_answers_a_chinese_question() {
     assert!(answer.contains("936"), "{answer}");
     let head = s.wait_for(".answer .thinking .head", LONG);
     assert!(s.text(&head).contains("思考"), "{}", s.text(&head));
+    // The Chinese must be drawn with real glyphs, not the missing-glyph box: two different characters
+    // in the page's own font must come out as different pixels (boxes are all alike).
+    let glyphs = s.script(CJK_GLYPHS, json!([]));
+    assert_eq!(glyphs["inked"], true, "nothing drawn: {glyphs}");
+    assert_eq!(
+        glyphs["distinct"], true,
+        "Chinese renders as missing-glyph boxes: install a CJK font (scripts/setup.sh does): {glyphs}"
+    );
     w.screenshot(&shots().join("zh.png"));
 }
 

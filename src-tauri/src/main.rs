@@ -4,5 +4,9 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    if let Err(message) = ponder_app::cpu_support() {
+        eprintln!("{message}");
+        std::process::exit(1);
+    }
     ponder_desktop::run();
 }

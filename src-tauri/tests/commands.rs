@@ -117,8 +117,9 @@ fn a_corrupt_database_is_an_error_per_command_and_repair_brings_it_back() {
     assert_eq!(e["kind"], "corrupt", "{e}");
     // Settings live apart from the database and still work.
     invoke(&w, "save_settings", json!({"settings": {"theme": "light"}})).unwrap();
-    let backup = invoke(&w, "repair_store", json!({})).unwrap();
-    assert!(std::path::Path::new(backup.as_str().unwrap()).is_file());
+    let repaired = invoke(&w, "repair_store", json!({})).unwrap();
+    assert!(std::path::Path::new(repaired["backup"].as_str().unwrap()).is_file(), "{repaired}");
+    assert_eq!(repaired["conversations"], 0);
     let page = invoke(&w, "list_conversations", json!({"limit": 10, "after": null})).unwrap();
     assert_eq!(page["items"], json!([]));
 }

@@ -144,6 +144,16 @@ impl App {
         let engine = self.models.engine().await?;
         let template = request.options.apply(GenerationRequest::ask(""))?;
         let store = self.store().await?;
+        // A question the engine would refuse (too long for the model's context) is not saved.
+        let would_send = ponder_chat::request_for_new_question(
+            &store,
+            request.conversation_id,
+            request.parent_id,
+            &request.text,
+            template.clone(),
+        )
+        .await?;
+        engine.check(&would_send).await?;
         let question = match request.conversation_id {
             None => store.start_conversation(&request.text).await?.1,
             Some(c) => store.add_question(c, request.parent_id, &request.text).await?,

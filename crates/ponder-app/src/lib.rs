@@ -26,6 +26,7 @@ pub use chat::{
 pub use error::{AppError, Result};
 pub use export::{ExportRequest, ExportSummary};
 pub use models::{LoadProgress, ModelChoice, ModelEntry, ModelStatus, ProgressSink};
+pub use ponder_engine::cpu_support;
 pub use stats::{RatingDay, RatingStats};
 
 /// An error as it crosses to the window.
@@ -41,6 +42,19 @@ impl From<&AppError> for ErrorBody {
     fn from(e: &AppError) -> Self {
         ErrorBody { kind: e.kind().to_string(), message: e.to_string() }
     }
+}
+
+/// What a repair of the history database kept, for the window to say.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RepairSummary {
+    /// Where the damaged file was copied, byte for byte.
+    pub backup: PathBuf,
+    /// Conversations in the repaired database.
+    pub conversations: u64,
+    /// Messages (questions and answers) in the repaired database.
+    pub messages: u64,
+    /// Rows on unreadable pages that could not be brought back.
+    pub unreadable_rows: u64,
 }
 
 /// Where the app keeps things.
@@ -128,7 +142,7 @@ impl App {
     }
 
     /// Copies a damaged database aside, rebuilds what it can, and opens the result.
-    pub async fn repair_store(&self) -> Result<PathBuf> {
+    pub async fn repair_store(&self) -> Result<RepairSummary> {
         let db = self.config.data_dir.join(ponder_store::DATABASE_FILE);
         let mut state = self.store.write().await;
         if let StoreState::Open(s) = &*state {
@@ -139,7 +153,12 @@ impl App {
         drop(state);
         let report = report?;
         self.store().await?;
-        Ok(report.backup)
+        Ok(RepairSummary {
+            backup: report.backup,
+            conversations: report.conversations,
+            messages: report.messages,
+            unreadable_rows: report.unreadable_rows,
+        })
     }
 
     /// The data folder.

@@ -187,11 +187,18 @@ impl App {
         self.models.status.lock().expect("not poisoned").clone()
     }
 
-    /// Models on disk: the bundled one, the hub cache, and folders or files loaded before.
-    pub fn list_models(&self) -> Vec<ModelEntry> {
+    /// Models on disk: the bundled one, the hub cache, and folders or files loaded before. Reading
+    /// and checking them is file work, done on a blocking thread.
+    pub async fn list_models(&self) -> Vec<ModelEntry> {
         let cache = HubOptions::from_env().cache_dir;
         let recent = self.models.recent.lock().expect("not poisoned").clone();
-        ponder_engine::catalog::local_models(&self.models.bundled, &cache, &recent)
+        let bundled = self.models.bundled.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            ponder_engine::catalog::local_models(&bundled, &cache, &recent)
+        })
+        .await
+        .unwrap_or_default();
+        found
             .into_iter()
             .map(|m| ModelEntry {
                 architecture: m.status.as_ref().ok().cloned(),
@@ -218,9 +225,12 @@ impl App {
             }
             *cancel = Some(tx);
         }
+        // Frees the slot however this ends: an error, a panic in a load task, or the caller dropping
+        // the future; otherwise the app would refuse every later load as busy.
+        let guard = LoadGuard { models: &self.models, finished: false };
         self.models.set(ModelStatus::Loading { choice: choice.clone() });
         let result = self.load_inner(&choice, progress, rx).await;
-        *self.models.cancel.lock().expect("not poisoned") = None;
+        guard.finish();
         let status = match &result {
             Ok(engine) => {
                 let info = engine.info();
@@ -302,6 +312,35 @@ impl App {
             })
             .await?;
         Ok(engine)
+    }
+}
+
+/// Clears the load-in-progress mark when a load ends in any way; one that did not end normally leaves
+/// the status saying so instead of "loading" forever.
+struct LoadGuard<'a> {
+    models: &'a Models,
+    finished: bool,
+}
+
+impl LoadGuard<'_> {
+    fn finish(mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for LoadGuard<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut cancel) = self.models.cancel.lock() {
+            *cancel = None;
+        }
+        if !self.finished {
+            if let Ok(mut status) = self.models.status.lock() {
+                *status = ModelStatus::Failed {
+                    kind: "load".into(),
+                    message: "loading the model stopped before it finished".into(),
+                };
+            }
+        }
     }
 }
 

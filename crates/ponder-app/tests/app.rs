@@ -173,6 +173,38 @@ async fn without_a_model_nothing_is_saved_and_the_error_says_what_to_do() {
     assert_eq!(app.store().await.unwrap().counts().await.unwrap(), (0, 0));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_the_engine_refuses_is_not_saved_in_a_new_or_an_existing_conversation() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_with_model(dir.path()).await;
+    // The bundled model's context is 2,048 tokens; one digit is one token.
+    let long = format!("What is {} + 1?", "7".repeat(3000));
+    let ask = |conversation_id, parent_id, text: &str| AskRequest {
+        conversation_id,
+        parent_id,
+        text: text.into(),
+        options: greedy(true),
+    };
+    for _ in 0..2 {
+        let e = app.ask(ask(None, None, &long), Arc::new(Collect::default())).await.unwrap_err();
+        assert!(e.to_string().contains("context holds 2048"), "{e}");
+    }
+    let store = app.store().await.unwrap();
+    assert_eq!(store.counts().await.unwrap(), (0, 0), "a retry stores nothing either");
+
+    let sink = Arc::new(Collect::default());
+    let started = app.ask(ask(None, None, "What is 2 + 3?"), sink.clone()).await.unwrap();
+    sink.wait().await;
+    let before = store.counts().await.unwrap();
+    let answer = store.thread(started.conversation_id).await.unwrap().active_path[1];
+    let e = app
+        .ask(ask(Some(started.conversation_id), Some(answer), &long), Arc::new(Collect::default()))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("context holds"), "{e}");
+    assert_eq!(store.counts().await.unwrap(), before, "the follow-up was not saved");
+}
+
 #[tokio::test]
 async fn a_broken_model_folder_fails_with_the_file_named_and_the_app_loads_another_after() {
     let dir = tempfile::tempdir().unwrap();
@@ -198,7 +230,7 @@ async fn a_broken_model_folder_fails_with_the_file_named_and_the_app_loads_anoth
     let bundled_choice = ModelChoice::Bundled { device: DeviceChoice::Cpu, quantization: None };
     app.load_model(bundled_choice, Arc::new(|_| {})).await.unwrap();
     assert!(matches!(app.model_status(), ModelStatus::Ready { bundled: true, .. }));
-    let listed = app.list_models();
+    let listed = app.list_models().await;
     assert!(
         listed.iter().any(|m| m.architecture.as_deref() == Some("Qwen3ForCausalLM")),
         "{listed:?}"
@@ -214,8 +246,9 @@ async fn a_corrupt_database_is_reported_and_repaired_with_a_backup() {
     let e = app.store().await.unwrap_err();
     assert_eq!(e.kind(), "corrupt");
     assert!(e.to_string().contains("ponder.db"), "{e}");
-    let backup = app.repair_store().await.unwrap();
-    assert_eq!(std::fs::read(backup).unwrap(), vec![7u8; 8192]);
+    let repaired = app.repair_store().await.unwrap();
+    assert_eq!(std::fs::read(&repaired.backup).unwrap(), vec![7u8; 8192]);
+    assert_eq!((repaired.conversations, repaired.messages), (0, 0), "nothing was readable");
     app.store().await.unwrap().start_conversation("works again").await.unwrap();
 }
 
@@ -237,4 +270,92 @@ async fn settings_round_trip_and_an_unreadable_file_is_kept_aside() {
         .filter(|n| n.starts_with("settings.json.unreadable-"))
         .collect();
     assert_eq!(kept.len(), 1, "{kept:?}");
+}
+
+/// A copy of the bundled model with `change` applied to it.
+fn hostile_copy(
+    root: &std::path::Path,
+    name: &str,
+    change: impl FnOnce(&std::path::Path),
+) -> PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(bundled()).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    change(&dir);
+    dir
+}
+
+fn edit_config(dir: &std::path::Path, key: &str, value: serde_json::Value) {
+    let path = dir.join("config.json");
+    let mut c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    c[key] = value;
+    std::fs::write(path, c.to_string()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_model_files_give_clear_errors_and_the_app_loads_the_bundled_model_after_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut cases: Vec<(ModelChoice, Vec<&str>)> = Vec::new();
+    let folder = |path| ModelChoice::Folder { path, device: DeviceChoice::Cpu, quantization: None };
+    let huge_context = hostile_copy(root, "huge-context", |d| {
+        edit_config(d, "max_position_embeddings", serde_json::json!(1_000_000_000_000u64))
+    });
+    cases.push((
+        folder(huge_context),
+        vec!["config.json", "max_position_embeddings", "1000000000000"],
+    ));
+    let no_width =
+        hostile_copy(root, "zero-hidden", |d| edit_config(d, "hidden_size", serde_json::json!(0)));
+    cases.push((folder(no_width), vec!["config.json", "hidden_size` = 0"]));
+    let wrong_vocab = hostile_copy(root, "wrong-vocab", |d| {
+        edit_config(d, "vocab_size", serde_json::json!(4096))
+    });
+    cases.push((folder(wrong_vocab), vec!["model.safetensors", "vocab_size 4096"]));
+    let tokenizer = hostile_copy(root, "bad-tokenizer", |d| {
+        std::fs::write(d.join("tokenizer.json"), r#"{"model": {"type": "BPE", "vocab": 7}}"#)
+            .unwrap()
+    });
+    cases.push((folder(tokenizer), vec!["tokenizer.json", "not a tokenizer"]));
+    let header = hostile_copy(root, "lying-header", |d| {
+        // A safetensors header that claims 2^60 bytes of JSON.
+        let path = d.join("model.safetensors");
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[..8].copy_from_slice(&(1u64 << 60).to_le_bytes());
+        std::fs::write(path, bytes).unwrap();
+    });
+    cases.push((folder(header), vec!["model.safetensors", "header length"]));
+    // A GGUF file whose first metadata key claims to be 2^64 - 1 bytes long.
+    let gguf = root.join("hostile.gguf");
+    let mut bytes = b"GGUF".to_vec();
+    bytes.extend(3u32.to_le_bytes());
+    bytes.extend(0u64.to_le_bytes());
+    bytes.extend(1u64.to_le_bytes());
+    bytes.extend(u64::MAX.to_le_bytes());
+    bytes.extend(b"general.architecture");
+    std::fs::write(&gguf, bytes).unwrap();
+    cases.push((
+        ModelChoice::Gguf { path: gguf, device: DeviceChoice::Cpu },
+        vec!["hostile.gguf", "bytes"],
+    ));
+
+    let app = App::open(AppConfig { data_dir: root.join("data"), bundled_model: bundled() }).await;
+    for (choice, says) in cases {
+        let e = app.load_model(choice.clone(), Arc::new(|_| {})).await.unwrap_err();
+        for s in &says {
+            assert!(e.to_string().contains(s), "{choice:?}: `{e}` should say {s}");
+        }
+        assert!(
+            matches!(app.model_status(), ModelStatus::Failed { .. }),
+            "{:?}",
+            app.model_status()
+        );
+        let bundled_choice = ModelChoice::Bundled { device: DeviceChoice::Cpu, quantization: None };
+        app.load_model(bundled_choice, Arc::new(|_| {})).await.unwrap();
+        assert!(matches!(app.model_status(), ModelStatus::Ready { bundled: true, .. }));
+    }
 }

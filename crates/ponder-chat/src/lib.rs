@@ -50,6 +50,27 @@ pub async fn request_for(
     Ok((thread, GenerationRequest { messages, ..template }))
 }
 
+/// `template` with its messages replaced by the conversation a new question would continue: the
+/// branch up to `parent` in `conversation` (nothing for a new conversation or a new first question),
+/// then `question`. Nothing is saved, so the engine can refuse the request before the question is.
+pub async fn request_for_new_question(
+    store: &Store,
+    conversation: Option<ponder_store::ConversationId>,
+    parent: Option<MessageId>,
+    question: &str,
+    template: GenerationRequest,
+) -> Result<GenerationRequest, ChatError> {
+    let mut messages = match (conversation, parent) {
+        (Some(c), Some(parent)) => context(&store.thread(c).await?, parent),
+        _ => Vec::new(),
+    };
+    messages.push(ponder_engine::ChatMessage {
+        role: ponder_engine::ChatRole::User,
+        content: question.to_string(),
+    });
+    Ok(GenerationRequest { messages, ..template })
+}
+
 /// Per-candidate timing seen from the stream.
 #[derive(Default)]
 struct Clock {

@@ -170,6 +170,8 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     let mut interrupt = Box::pin(tokio::signal::ctrl_c());
     let _ = futures::poll!(&mut interrupt);
     let request = args.request();
+    // Started (and so checked) before the question is saved: one the engine refuses leaves nothing.
+    let mut generation = engine.generate(&request).await?;
     let store = match args.save {
         true => {
             let path = ponder_store::database_path(args.data_dir.as_deref())
@@ -180,7 +182,6 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
         }
         false => None,
     };
-    let mut generation = engine.generate(&request).await?;
     let stop = generation.stop_handle();
     tokio::spawn(async move {
         if interrupt.await.is_ok() {

@@ -156,8 +156,14 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     );
     if report.skipped_inline > 0 {
         println!(
-            "{} answers contain </think> and were left out of the inline files.",
+            "{} answers contain </think> (a template would split them there) and were left out.",
             report.skipped_inline
+        );
+    }
+    if report.identical_pairs > 0 || report.contradictory_kto > 0 {
+        println!(
+            "Left out: {} pairs whose two sides are the same text, {} KTO rows rated both up and down.",
+            report.identical_pairs, report.contradictory_kto
         );
     }
     Ok(())

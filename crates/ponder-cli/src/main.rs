@@ -39,6 +39,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    ponder_engine::cpu_support().map_err(anyhow::Error::msg)?;
     match Cli::parse().command {
         Command::Ask(args) => ask::run(args).await,
         Command::Eval(args) => eval::run(args).await,

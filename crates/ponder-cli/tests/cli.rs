@@ -104,6 +104,21 @@ fn ctrl_c_stops_generation_and_keeps_what_was_written() {
 }
 
 #[test]
+fn a_question_too_long_for_the_model_is_refused_and_not_saved() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    // The bundled model's context is 2,048 tokens; one digit is one token.
+    let long = format!("What is {} + 1?", "7".repeat(3000));
+    let out = ponder(&["ask", "--save", "--data-dir", dir, &long]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("context holds 2048"), "{err}");
+    let list = ponder(&["history", "--data-dir", dir]);
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(!list.contains("What is"), "nothing saved: {list}");
+}
+
+#[test]
 fn ask_save_keeps_the_conversation_for_history_to_list_search_and_show() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_str().unwrap();
@@ -156,7 +171,7 @@ fn ask_rate_and_export_make_reward_data_files() {
         "--tag",
         "wrong_answer",
         "--correct",
-        "12 + 30 = 42.",
+        "12 + 30 = 42, since 2 + 0 = 2 and 10 + 30 = 40.",
         "--data-dir",
         dir,
     ]);
@@ -181,7 +196,7 @@ fn ask_rate_and_export_make_reward_data_files() {
     assert!(String::from_utf8(out.stdout).unwrap().contains("1 preference pairs"));
     let dpo = std::fs::read_to_string(out_dir.join("dpo.jsonl")).unwrap();
     let row: serde_json::Value = serde_json::from_str(dpo.lines().next().unwrap()).unwrap();
-    assert!(row["chosen"][0]["content"].as_str().unwrap().ends_with("12 + 30 = 42."));
+    assert_eq!(row["chosen"][0]["content"], "12 + 30 = 42, since 2 + 0 = 2 and 10 + 30 = 40.");
     let kto = std::fs::read_to_string(out_dir.join("kto.jsonl")).unwrap();
     assert_eq!(kto.lines().count(), 2, "the down vote and the corrected answer");
     assert!(out_dir.join("README.md").exists() && !out_dir.join("sft.jsonl").exists());

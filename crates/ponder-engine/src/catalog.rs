@@ -36,14 +36,30 @@ pub struct LocalModel {
     pub bytes: u64,
 }
 
+/// Folder levels [`size_of`] descends (a model folder is flat; the cache adds two levels).
+const MAX_DEPTH: u32 = 4;
+
+/// Bytes under `path`. A symlinked file counts as its target (the hub cache links snapshots to
+/// blobs); a symlinked folder is not followed, so a link loop cannot recurse forever.
 fn size_of(path: &Path) -> u64 {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => std::fs::read_dir(path)
-            .map(|entries| entries.filter_map(Result::ok).map(|e| size_of(&e.path())).sum())
-            .unwrap_or(0),
-        Ok(m) => m.len(),
-        Err(_) => 0,
+    fn walk(path: &Path, depth: u32) -> u64 {
+        let Ok(link) = std::fs::symlink_metadata(path) else { return 0 };
+        if link.is_dir() {
+            if depth >= MAX_DEPTH {
+                return 0;
+            }
+            return std::fs::read_dir(path)
+                .map(|entries| {
+                    entries.filter_map(Result::ok).map(|e| walk(&e.path(), depth + 1)).sum()
+                })
+                .unwrap_or(0);
+        }
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => m.len(),
+            _ => 0,
+        }
     }
+    walk(path, 0)
 }
 
 fn folder(id: String, path: PathBuf, origin: ModelOrigin) -> LocalModel {
@@ -106,6 +122,24 @@ pub fn local_models(bundled: &Path, hub_cache: &Path, extra: &[PathBuf]) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symlink_loops_are_not_followed_when_measuring_folders() {
+        let cache = tempfile::tempdir().unwrap();
+        let snap = cache.path().join("models--Qwen--Looped/snapshots/abc");
+        std::fs::create_dir_all(&snap).unwrap();
+        std::fs::write(snap.join("config.json"), "{}").unwrap();
+        std::os::unix::fs::symlink(&snap, snap.join("again")).unwrap();
+        std::os::unix::fs::symlink(cache.path(), snap.join("up")).unwrap();
+        let blob = cache.path().join("blob");
+        std::fs::write(&blob, vec![0u8; 1000]).unwrap();
+        std::os::unix::fs::symlink(&blob, snap.join("model.safetensors")).unwrap();
+        let found =
+            local_models(Path::new("/nonexistent"), cache.path(), std::slice::from_ref(&snap));
+        assert_eq!(found.len(), 2, "{found:?}");
+        // The linked file counts as its target; the linked folders are not walked.
+        assert_eq!(found[0].bytes, 1002, "{found:?}");
+    }
 
     #[test]
     fn finds_cached_snapshots_and_reports_broken_ones() {

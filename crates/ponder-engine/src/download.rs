@@ -1,6 +1,11 @@
 //! Downloads a model from the Hugging Face Hub (or any server speaking its protocol) into the standard
 //! Hugging Face cache: files other tools downloaded are reused, an interrupted download resumes, and
 //! progress is reported in bytes. Cancelling is dropping the future; the partial file stays for resume.
+//!
+//! The server is not trusted: its commit id and file names become parts of paths, so they must be a
+//! 40-hex commit and plain file names; every file must have the size the listing gives, and a weights
+//! file (stored with Git LFS) the SHA-256 it gives. A file that does not match is removed and fetched
+//! once more from scratch (a resumed partial may have been the bad part), then reported.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -52,6 +57,20 @@ pub struct DownloadProgress {
     pub bytes_done: u64,
     /// Bytes of all files (known up front when the hub lists sizes; otherwise grows per file).
     pub bytes_total: u64,
+}
+
+/// A git commit id as the hub reports it: exactly 40 hexadecimal digits.
+pub fn is_commit_id(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A plain file name that is safe as a path part on every system: letters, digits, `.`, `_`, `-`,
+/// not starting with a dot, no separators (`/`, `\`), at most 200 bytes.
+pub fn is_safe_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 200
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// The files a text model needs; other weights formats, ONNX exports and images are skipped.
@@ -172,44 +191,191 @@ async fn fetch(
         .get("sha")
         .and_then(|s| s.as_str())
         .ok_or_else(|| hub_error(repo_id, "the hub's listing has no commit sha"))?;
-    let files: Vec<(String, u64)> = listing
-        .get("siblings")
-        .and_then(|s| s.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|s| {
-            let name = s.get("rfilename")?.as_str()?.to_string();
-            let size = s.get("size").and_then(|v| v.as_u64()).unwrap_or(0);
-            Some((name, size))
-        })
-        .filter(|(name, _)| is_needed(name))
-        .collect();
-    if !files.iter().any(|(f, _)| f == "config.json") {
+    if !is_commit_id(sha) {
+        return Err(hub_error(
+            repo_id,
+            format!("the hub gave {sha:?} as the commit, not a commit id"),
+        ));
+    }
+    let files = listed_files(&listing).map_err(|e| hub_error(repo_id, e))?;
+    if !files.iter().any(|f| f.name == "config.json") {
         return Err(hub_error(repo_id, "the repository has no config.json: not a model"));
     }
     let folder = Repo::new(repo_id.into(), RepoType::Model).folder_name();
     let snapshot = options.cache_dir.join(folder).join("snapshots").join(sha);
-    let state = Arc::new(Mutex::new((0u64, files.iter().map(|(_, s)| s).sum::<u64>())));
-    for (file, size) in &files {
+    let state =
+        Arc::new(Mutex::new((0u64, files.iter().map(|f| f.size.unwrap_or(0)).sum::<u64>())));
+    for file in &files {
         let reporter = Reporter {
             state: state.clone(),
-            file: file.clone(),
-            listed: *size,
+            file: file.name.clone(),
+            listed: file.size.unwrap_or(0),
             callback: callback.clone(),
         };
-        if snapshot.join(file).exists() {
-            // Already there (from an earlier run or another tool): count it as done.
-            reporter.report(*size, 0);
-            continue;
+        let path = snapshot.join(&file.name);
+        if path.exists() {
+            // Already there (from an earlier run or another tool): kept only if it is the right file.
+            match file.check(&path) {
+                Ok(()) => {
+                    reporter.report(file.size.unwrap_or(0), 0);
+                    continue;
+                }
+                Err(why) => {
+                    tracing::warn!(file = %file.name, %why, "a cached file does not match the hub; fetching it again");
+                    remove_cached(&path);
+                }
+            }
         }
-        repo.download_with_progress(file, reporter).await.map_err(|e| hub_error(repo_id, e))?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let got = repo
+                .download_with_progress(&file.name, reporter.clone())
+                .await
+                .map_err(|e| hub_error(repo_id, e))?;
+            match file.check(&got) {
+                Ok(()) => break,
+                Err(why) => {
+                    remove_cached(&got);
+                    if attempt >= 2 {
+                        return Err(hub_error(repo_id, format!("{why}; the file was removed")));
+                    }
+                    tracing::warn!(file = %file.name, %why, "a downloaded file does not match the hub; fetching it again");
+                }
+            }
+        }
     }
     Ok(snapshot)
+}
+
+/// A file the listing names, with what it must be.
+#[derive(Debug)]
+struct ListedFile {
+    name: String,
+    size: Option<u64>,
+    /// For Git LFS files (the weights): their SHA-256, lowercase hex.
+    sha256: Option<String>,
+}
+
+/// The needed files of a listing; an error if one of them has a name that is unsafe as a path.
+fn listed_files(listing: &serde_json::Value) -> Result<Vec<ListedFile>, String> {
+    let mut out = Vec::new();
+    for s in listing.get("siblings").and_then(|s| s.as_array()).into_iter().flatten() {
+        let Some(name) = s.get("rfilename").and_then(|n| n.as_str()) else { continue };
+        // Anything in a subfolder is not needed; a flat name must also be a plain, portable one.
+        let flat = !name.contains('/');
+        if flat
+            && !is_safe_file_name(name)
+            && (name.ends_with(".json") || name.contains("safetensors"))
+        {
+            return Err(format!(
+                "the hub listed a file named {name:?}, which is not a safe file name"
+            ));
+        }
+        if !is_needed(name) || !is_safe_file_name(name) {
+            continue;
+        }
+        let lfs = s.get("lfs");
+        let sha256 = match lfs.and_then(|l| l.get("sha256")).and_then(|h| h.as_str()) {
+            Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(h.to_ascii_lowercase())
+            }
+            Some(h) => return Err(format!("the hub gave {h:?} as the SHA-256 of {name}")),
+            None => None,
+        };
+        let size =
+            lfs.and_then(|l| l.get("size")).or_else(|| s.get("size")).and_then(|v| v.as_u64());
+        out.push(ListedFile { name: name.to_string(), size, sha256 });
+    }
+    Ok(out)
+}
+
+impl ListedFile {
+    /// Whether `path` holds this file: its size, and for LFS files its SHA-256.
+    fn check(&self, path: &std::path::Path) -> Result<(), String> {
+        let len = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
+        if let Some(size) = self.size {
+            if len != size {
+                return Err(format!("{} is {len} bytes; the hub lists {size}", self.name));
+            }
+        }
+        if let Some(expected) = &self.sha256 {
+            // The Hugging Face cache names a weights blob by its SHA-256: a blob already named so was
+            // checked when it was written, by us or by the tool that fetched it.
+            let blob = std::fs::canonicalize(path).ok();
+            let named =
+                blob.as_ref().and_then(|b| b.file_name()).is_some_and(|n| n == expected.as_str());
+            if !named {
+                let actual = sha256_of(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                if &actual != expected {
+                    return Err(format!(
+                        "{} has SHA-256 {actual}; the hub lists {expected}",
+                        self.name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn sha256_of(path: &std::path::Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Removes a cached file: the snapshot's link and the blob it points to.
+fn remove_cached(path: &std::path::Path) {
+    if let Ok(blob) = std::fs::canonicalize(path) {
+        let _ = std::fs::remove_file(blob);
+    }
+    let _ = std::fs::remove_file(path);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commit_ids_and_file_names_from_the_server_are_checked() {
+        assert!(is_commit_id("0123456789abcdef0123456789ABCDEF01234567"));
+        for bad in [
+            "",
+            "main",
+            "../../../etc",
+            "0123456789abcdef0123456789abcdef0123456",
+            "g123456789abcdef0123456789abcdef01234567",
+        ] {
+            assert!(!is_commit_id(bad), "{bad}");
+        }
+        assert!(is_safe_file_name("model-00001-of-00002.safetensors"));
+        for bad in [
+            "..",
+            "..\\x.safetensors",
+            "a\\b.json",
+            ".hidden.json",
+            "a/b.json",
+            "con fig.json",
+            "é.json",
+            "",
+        ] {
+            assert!(!is_safe_file_name(bad), "{bad}");
+        }
+        let listing = serde_json::json!({"siblings": [
+            {"rfilename": "config.json", "size": 10},
+            {"rfilename": "model.safetensors", "size": 99, "lfs": {"sha256": "AB".repeat(32), "size": 100}},
+            {"rfilename": "onnx/model.onnx"},
+        ]});
+        let files = listed_files(&listing).unwrap();
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[1].size, Some(100), "the LFS size is the file's");
+        assert_eq!(files[1].sha256.as_deref(), Some("ab".repeat(32).as_str()));
+        let hostile = serde_json::json!({"siblings": [{"rfilename": "..\\..\\model.safetensors"}]});
+        assert!(listed_files(&hostile).unwrap_err().contains("not a safe file name"));
+    }
 
     #[test]
     fn only_text_model_files_are_fetched() {

@@ -11,9 +11,7 @@ use crate::generation::{self, Generation, Job};
 use crate::load::{build_on_own_thread, LoadOptions, LoadStage, LoaderRuntime};
 use crate::request::{ChatRole, GenerationRequest, Sampling};
 use crate::sampling::sampling_params;
-use crate::source::{
-    chat_template, generation_defaults, read_gguf, think_tags, validate_model_dir,
-};
+use crate::source::{chat_template, check_model_dir, generation_defaults, read_gguf, think_tags};
 use crate::split::SplitStart;
 use crate::{EngineError, ModelSource};
 
@@ -59,39 +57,18 @@ impl Engine {
     ) -> Result<Self, EngineError> {
         on_stage(LoadStage::Checking);
         let device = options.device.resolve()?.to_string();
-        let (info, defaults, tags, template) = match &source {
-            ModelSource::LocalDir(dir) => {
-                let info = ModelInfo {
-                    id: dir.display().to_string(),
-                    architecture: validate_model_dir(dir)?,
-                    device,
-                    quantization: options.quantization.map(|q| q.name().to_string()),
-                };
-                (info, generation_defaults(dir)?, think_tags(dir)?, chat_template(dir)?)
-            }
-            ModelSource::Gguf(file) => {
-                if options.quantization.is_some() {
-                    return Err(EngineError::InvalidRequest(
-                        "a GGUF file is quantized already; load it without in-situ quantization"
-                            .into(),
-                    ));
-                }
-                let header = read_gguf(file)?;
-                // GGUF carries no generation_config.json; one placed beside the file wins.
-                let beside = file.parent().filter(|d| d.join("generation_config.json").exists());
-                let defaults = match beside {
-                    Some(dir) => generation_defaults(dir)?,
-                    None => Sampling::qwen_recommended(),
-                };
-                let info = ModelInfo {
-                    id: file.display().to_string(),
-                    architecture: header.architecture,
-                    device,
-                    quantization: Some(format!("GGUF {}", header.weights_dtype)),
-                };
-                (info, defaults, header.tags, header.chat_template)
-            }
-        };
+        if matches!(source, ModelSource::Gguf(_)) && options.quantization.is_some() {
+            return Err(EngineError::InvalidRequest(
+                "a GGUF file is quantized already; load it without in-situ quantization".into(),
+            ));
+        }
+        // Reading and checking the files is blocking work (a tokenizer parse, a GGUF header walk).
+        let checked = source.clone();
+        let quantization = options.quantization.map(|q| q.name().to_string());
+        let (info, defaults, tags, template) =
+            tokio::task::spawn_blocking(move || inspect(&checked, device, quantization))
+                .await
+                .map_err(|e| EngineError::Load(format!("checking the model files failed: {e}")))??;
         let split_start = SplitStart::for_template(&template);
         on_stage(LoadStage::Loading);
         let (model, runtime) = build_on_own_thread(source, options.clone()).await?;
@@ -149,9 +126,10 @@ impl Engine {
         self.model.max_sequence_length().ok().flatten()
     }
 
-    /// Checks `req`, then starts generating it (after any generation already running). Events arrive
-    /// on the returned [`Generation`]; a conversation too long for the model is refused here.
-    pub async fn generate(&self, req: &GenerationRequest) -> Result<Generation, EngineError> {
+    /// Whether [`Engine::generate`] would accept `req` (not empty, fits the model's context), without
+    /// generating anything; returns its prompt length in tokens. Callers check before they save a
+    /// question, so a refused one leaves nothing behind.
+    pub async fn check(&self, req: &GenerationRequest) -> Result<usize, EngineError> {
         if req.messages.is_empty() {
             return Err(EngineError::InvalidRequest("the conversation is empty".into()));
         }
@@ -161,11 +139,20 @@ impl Engine {
             ));
         }
         let prompt_tokens = self.prompt_tokens(req).await?;
-        let mut req = req.clone();
         if let Some(limit) = self.context_length() {
             if prompt_tokens >= limit {
                 return Err(EngineError::PromptTooLong { tokens: prompt_tokens, limit });
             }
+        }
+        Ok(prompt_tokens)
+    }
+
+    /// Checks `req` ([`Engine::check`]), then starts generating it (after any generation already
+    /// running). Events arrive on the returned [`Generation`].
+    pub async fn generate(&self, req: &GenerationRequest) -> Result<Generation, EngineError> {
+        let prompt_tokens = self.check(req).await?;
+        let mut req = req.clone();
+        if let Some(limit) = self.context_length() {
             req.max_tokens = req.max_tokens.min(limit - prompt_tokens);
         }
         Ok(generation::start(Job {
@@ -200,6 +187,42 @@ impl Engine {
             })
             .map_err(|e| EngineError::Generation(e.to_string()))?;
         Ok((logits, tokens))
+    }
+}
+
+/// What the files say about a model, after checking them: identity, sampling defaults, thinking tags
+/// and chat template.
+fn inspect(
+    source: &ModelSource,
+    device: String,
+    quantization: Option<String>,
+) -> Result<(ModelInfo, Sampling, Option<ThinkTags>, String), EngineError> {
+    match source {
+        ModelSource::LocalDir(dir) => {
+            let info = ModelInfo {
+                id: dir.display().to_string(),
+                architecture: check_model_dir(dir)?,
+                device,
+                quantization,
+            };
+            Ok((info, generation_defaults(dir)?, think_tags(dir)?, chat_template(dir)?))
+        }
+        ModelSource::Gguf(file) => {
+            let header = read_gguf(file)?;
+            // GGUF carries no generation_config.json; one placed beside the file wins.
+            let beside = file.parent().filter(|d| d.join("generation_config.json").exists());
+            let defaults = match beside {
+                Some(dir) => generation_defaults(dir)?,
+                None => Sampling::qwen_recommended(),
+            };
+            let info = ModelInfo {
+                id: file.display().to_string(),
+                architecture: header.architecture,
+                device,
+                quantization: Some(format!("GGUF {}", header.weights_dtype)),
+            };
+            Ok((info, defaults, header.tags, header.chat_template))
+        }
     }
 }
 

@@ -36,8 +36,12 @@ fn read_json(path: &Path) -> Result<serde_json::Value, EngineError> {
     })
 }
 
-/// Checks a safetensors file's header: 8-byte length, then that much JSON, within the file.
-fn check_safetensors(path: &Path) -> Result<(), EngineError> {
+/// A tensor a weights file holds: the file, its name and its shape.
+type TensorShape = (PathBuf, String, Vec<u64>);
+
+/// Checks a safetensors file's header: 8-byte length, then that much JSON, within the file, and each
+/// tensor's byte range matching its dtype and shape; returns the tensors' shapes.
+fn check_safetensors(path: &Path) -> Result<Vec<TensorShape>, EngineError> {
     let corrupt = |reason: String| EngineError::CorruptFile { path: path.to_path_buf(), reason };
     let mut f =
         std::fs::File::open(path).map_err(|_| EngineError::MissingFile(path.to_path_buf()))?;
@@ -53,10 +57,11 @@ fn check_safetensors(path: &Path) -> Result<(), EngineError> {
     let header: serde_json::Value = serde_json::from_slice(&header)
         .map_err(|e| corrupt(format!("safetensors header is not JSON: {e}")))?;
     let data_len = size - 8 - header_len;
-    let needed = header
+    let entries = header
         .as_object()
-        .into_iter()
-        .flatten()
+        .ok_or_else(|| corrupt("safetensors header is not a JSON object".into()))?;
+    let needed = entries
+        .iter()
         .filter_map(|(_, t)| t.get("data_offsets")?.get(1)?.as_u64())
         .max()
         .unwrap_or(0);
@@ -65,7 +70,35 @@ fn check_safetensors(path: &Path) -> Result<(), EngineError> {
             "truncated: tensors need {needed} bytes, file has {data_len}"
         )));
     }
-    Ok(())
+    let mut shapes = Vec::new();
+    for (name, t) in entries.iter().filter(|(name, _)| *name != "__metadata__") {
+        let dtype = t.get("dtype").and_then(|d| d.as_str()).unwrap_or("");
+        let width = crate::model_checks::dtype_bytes(dtype)
+            .ok_or_else(|| corrupt(format!("tensor `{name}` has unknown dtype {dtype:?}")))?;
+        let shape: Option<Vec<u64>> = t
+            .get("shape")
+            .and_then(|s| s.as_array())
+            .map(|s| s.iter().filter_map(|d| d.as_u64()).collect());
+        let offsets: Option<Vec<u64>> = t
+            .get("data_offsets")
+            .and_then(|s| s.as_array())
+            .map(|s| s.iter().filter_map(|d| d.as_u64()).collect());
+        let (Some(shape), Some([start, end])) = (
+            shape,
+            offsets.as_deref().map(<[u64]>::to_vec).and_then(|o| <[u64; 2]>::try_from(o).ok()),
+        ) else {
+            return Err(corrupt(format!("tensor `{name}` has no valid shape and data offsets")));
+        };
+        let bytes = shape.iter().try_fold(width, |n, d| n.checked_mul(*d));
+        if start > end || bytes != Some(end - start) {
+            return Err(corrupt(format!(
+                "tensor `{name}` ({dtype} {shape:?}) does not match its {} bytes at {start}..{end}",
+                end.saturating_sub(start)
+            )));
+        }
+        shapes.push((path.to_path_buf(), name.clone(), shape));
+    }
+    Ok(shapes)
 }
 
 /// The architectures Ponder runs (`config.json`'s `architectures`), with their `model_type`s.
@@ -97,6 +130,8 @@ pub(crate) struct GgufHeader {
 /// Reads and checks a GGUF file's header: the magic number, a supported architecture, a tokenizer.
 pub(crate) fn read_gguf(path: &Path) -> Result<GgufHeader, EngineError> {
     use candle_core::quantized::gguf_file::{Content, Value};
+    // Every length in the header is checked against the file before candle allocates from it.
+    crate::gguf_check::check_gguf(path)?;
     let corrupt = |reason: String| EngineError::CorruptFile { path: path.to_path_buf(), reason };
     let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => EngineError::MissingFile(path.to_path_buf()),
@@ -162,7 +197,8 @@ pub fn validate_model_dir(dir: &Path) -> Result<String, EngineError> {
         return Err(EngineError::MissingFile(dir.to_path_buf()));
     }
     let config_path = dir.join("config.json");
-    let architecture = check_architecture(&read_json(&config_path)?, &config_path)?;
+    let config = read_json(&config_path)?;
+    let architecture = check_architecture(&config, &config_path)?;
     read_json(&dir.join("tokenizer.json"))?;
     let tc = dir.join("tokenizer_config.json");
     if tc.exists() {
@@ -177,7 +213,20 @@ pub fn validate_model_dir(dir: &Path) -> Result<String, EngineError> {
     if weights.is_empty() {
         return Err(EngineError::MissingFile(dir.join("model.safetensors")));
     }
-    weights.iter().try_for_each(|w| check_safetensors(w))?;
+    crate::model_checks::check_config(&config, &config_path)?;
+    let mut tensors = Vec::new();
+    for w in &weights {
+        tensors.extend(check_safetensors(w)?);
+    }
+    crate::model_checks::check_shapes(&config, &config_path, &tensors)?;
+    Ok(architecture)
+}
+
+/// [`validate_model_dir`], and the tokenizer parsed by the library the engine reads it with: what a
+/// load checks before mistral.rs is given the folder. Reads files: call it off the async runtime.
+pub fn check_model_dir(dir: &Path) -> Result<String, EngineError> {
+    let architecture = validate_model_dir(dir)?;
+    crate::model_checks::check_tokenizer(&dir.join("tokenizer.json"))?;
     Ok(architecture)
 }
 
@@ -251,7 +300,10 @@ mod tests {
         dir
     }
 
-    const CONFIG: &[u8] = br#"{"architectures": ["Qwen3ForCausalLM"]}"#;
+    const CONFIG: &[u8] =
+        br#"{"architectures": ["Qwen3ForCausalLM"], "vocab_size": 8, "hidden_size": 4,
+        "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2,
+        "max_position_embeddings": 64}"#;
 
     fn safetensors(declared: u64, actual: usize) -> Vec<u8> {
         let header =
@@ -312,7 +364,11 @@ mod tests {
         let err = validate_model_dir(dir.path()).unwrap_err().to_string();
         assert!(err.contains("BertModel") && err.contains("config.json"), "{err}");
         let by_type = folder(&[
-            ("config.json", br#"{"model_type": "qwen2"}"#),
+            (
+                "config.json",
+                br#"{"model_type": "qwen2", "vocab_size": 8, "hidden_size": 4, "intermediate_size": 8,
+                    "num_hidden_layers": 1, "num_attention_heads": 2, "max_position_embeddings": 64}"#,
+            ),
             ("tokenizer.json", b"{}"),
             ("model.safetensors", &w),
         ]);

@@ -50,9 +50,15 @@ pub fn render(report: &ExportReport, options: &ExportOptions, formats: &[Format]
     };
     let mut configs: Vec<String> = report.rows.keys().map(|n| kind(n)).collect();
     configs.dedup();
-    for config in configs {
-        let _ = writeln!(s, "  - config_name: {config}\n    data_files:");
-        for name in report.rows.keys().filter(|n| kind(n) == config) {
+    // `load_dataset(folder)` needs a default config: KTO holds every usable rating.
+    let default = configs.iter().find(|c| *c == "kto").or(configs.first()).cloned();
+    for config in &configs {
+        let _ = writeln!(s, "  - config_name: {config}");
+        if Some(config) == default.as_ref() {
+            s.push_str("    default: true\n");
+        }
+        s.push_str("    data_files:\n");
+        for name in report.rows.keys().filter(|n| kind(n) == *config) {
             let split = if name.ends_with("_test.jsonl") { "test" } else { "train" };
             let _ = writeln!(s, "      - split: {split}\n        path: {name}");
         }
@@ -75,26 +81,50 @@ pub fn render(report: &ExportReport, options: &ExportOptions, formats: &[Format]
         report.rated, report.up, report.down, report.pairs, report.cross_model_pairs
     );
     if report.skipped_inline > 0 {
-        let _ = writeln!(s, "{} answers contain `</think>` in their text and are left out of the inline files (the archive keeps them).", report.skipped_inline);
+        let _ = writeln!(s, "{} answers contain `</think>` in their text, which Qwen3's template would take for the end of the thinking, and are left out of these files (the archive keeps them).", report.skipped_inline);
+    }
+    if report.identical_pairs > 0 {
+        let _ = writeln!(s, "{} pairs are left out because both sides are the same text (the same answer sampled twice and rated both ways): they teach DPO nothing.", report.identical_pairs);
+    }
+    if report.contradictory_kto > 0 {
+        let _ = writeln!(s, "{} KTO rows are left out because the same answer to the same context was rated both up and down.", report.contradictory_kto);
     }
     s.push_str("\n## Pairing rules\n\n");
     let _ = writeln!(s, "- Pairs are built only from answers to the same context (siblings under one question): an answer rated up is chosen, one rated down is rejected; at most {} pairs per question.", options.max_pairs_per_prompt);
     s.push_str("- An answer cut off by the token limit, stopped or interrupted is never chosen.\n");
     s.push_str("- A person's corrected answer is chosen against the answer it corrects.\n");
     s.push_str("- Answers with no opposite-rated sibling appear only in the KTO file.\n");
+    s.push_str("- A corrected answer carries thinking only if the person wrote some (a `<think>…</think>` block at the start of the correction); otherwise it has none, rather than an empty block that would teach a thinking model to skip thinking. Qwen3's own template still renders an empty block for a final turn without reasoning: filter on `reasoning_content`/`<think>` if that matters for your run.\n");
     if options.test_fraction > 0.0 {
         let _ = writeln!(s, "- Test split: {:.0}% of conversations (seed {}), so no conversation is in both splits.", options.test_fraction * 100.0, options.seed);
     }
     s.push_str("\n## Training with TRL\n\n");
-    match kto_weights(report.up, report.down) {
+    let (d_rows, u_rows) = (report.kto_desirable, report.kto_undesirable);
+    match kto_weights(d_rows, u_rows) {
         Some((d, u)) => {
-            let _ = writeln!(s, "Balance up:down = {}:{}. Suggested `KTOConfig(desirable_weight={d:.2}, undesirable_weight={u:.2})`, keeping the weighted ratio within 1–4/3 as TRL advises.", report.up, report.down);
+            let _ = writeln!(s, "KTO rows desirable:undesirable = {d_rows}:{u_rows}. Suggested `KTOConfig(desirable_weight={d:.2}, undesirable_weight={u:.2})`, keeping the weighted ratio within 1–4/3 as TRL advises.");
         }
         None => {
-            s.push_str("KTO needs both thumbs up and thumbs down; this export has only one kind.\n")
+            let _ = writeln!(s, "KTO rows desirable:undesirable = {d_rows}:{u_rows}. KTO needs both kinds; this export has at most one.");
         }
     }
-    s.push_str("\n```python\nfrom datasets import load_dataset\nkto = load_dataset(\"json\", data_files=\"kto.jsonl\", split=\"train\")  # or kto_train.jsonl\n```\n");
+    let first = |stem: &str| {
+        report
+            .rows
+            .keys()
+            .find(|n| {
+                n.starts_with(&format!("{stem}.")) || n.starts_with(&format!("{stem}_train."))
+            })
+            .cloned()
+    };
+    s.push_str("\n```python\nfrom datasets import load_dataset\n");
+    if let Some(default) = &default {
+        let _ = writeln!(s, "data = load_dataset(\"path/to/this/folder\")  # the `{default}` config; name another: load_dataset(folder, \"dpo\")");
+    }
+    if let Some(kto) = first("kto") {
+        let _ = writeln!(s, "kto = load_dataset(\"json\", data_files=\"{kto}\", split=\"train\")");
+    }
+    s.push_str("```\n");
     if llamafactory {
         s.push_str("\nLLaMA-Factory: point `dataset_dir` at this folder and use the datasets named in `dataset_info.json` (`ponder_dpo` with `stage: dpo`, `ponder_kto` with `stage: kto`).\n");
     }

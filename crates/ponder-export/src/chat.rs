@@ -82,7 +82,34 @@ pub fn completion(
         ReasoningStyle::Separate => {
             Some(message(answer.to_string(), Some(thinking.unwrap_or("").to_string())))
         }
+        // Without a reasoning field, Qwen3's template looks for `</think>` in the content itself.
+        ReasoningStyle::Stripped if breaks_inline(answer) => None,
         ReasoningStyle::Stripped => Some(message(answer.to_string(), None)),
+    }
+}
+
+/// A person's corrected answer as an assistant message. A correction carries thinking only if the
+/// person wrote some (a `<think>…</think>` block at its start): an empty block would teach a thinking
+/// model to answer without thinking. `None` when the text would be split wrongly by a template.
+pub fn corrected_completion(text: &str, style: ReasoningStyle) -> Option<ChatMessage> {
+    let written =
+        text.trim_start().strip_prefix("<think>").and_then(|rest| rest.split_once("</think>"));
+    let (thinking, answer) = match written {
+        Some((thinking, answer)) => {
+            (Some(thinking.trim_matches('\n')), answer.trim_start_matches('\n'))
+        }
+        None => (None, text),
+    };
+    if breaks_inline(answer) {
+        return None;
+    }
+    match thinking {
+        Some(_) => completion(thinking, answer, style),
+        None => Some(ChatMessage {
+            role: "assistant",
+            content: answer.to_string(),
+            reasoning_content: None,
+        }),
     }
 }
 
@@ -112,6 +139,29 @@ mod tests {
     }
 
     #[test]
+    fn a_correction_has_thinking_only_if_the_person_wrote_it() {
+        for style in [ReasoningStyle::Inline, ReasoningStyle::Separate, ReasoningStyle::Stripped] {
+            let m = corrected_completion("936", style).unwrap();
+            assert_eq!(
+                (m.content.as_str(), m.reasoning_content.as_deref()),
+                ("936", None),
+                "{style:?}"
+            );
+            assert!(corrected_completion("a </think> b", style).is_none(), "{style:?}");
+        }
+        let written = "<think>\nadd the units first\n</think>\n\n936";
+        let m = corrected_completion(written, ReasoningStyle::Inline).unwrap();
+        assert_eq!(m.content, written);
+        let m = corrected_completion(written, ReasoningStyle::Separate).unwrap();
+        assert_eq!(
+            (m.content.as_str(), m.reasoning_content.as_deref()),
+            ("936", Some("add the units first"))
+        );
+        let m = corrected_completion(written, ReasoningStyle::Stripped).unwrap();
+        assert_eq!((m.content.as_str(), m.reasoning_content.as_deref()), ("936", None));
+    }
+
+    #[test]
     fn separate_and_stripped() {
         let m = completion(Some("t"), "a", ReasoningStyle::Separate).unwrap();
         assert_eq!((m.content.as_str(), m.reasoning_content.as_deref()), ("a", Some("t")));
@@ -119,5 +169,9 @@ mod tests {
             serde_json::to_string(&completion(Some("t"), "a", ReasoningStyle::Stripped).unwrap())
                 .unwrap();
         assert_eq!(json, r#"{"role":"assistant","content":"a"}"#);
+        // Separate keeps `</think>` in the answer whole (the template reads `reasoning_content`);
+        // stripped cannot, since the template would take what comes before it as reasoning.
+        assert!(completion(Some("t"), "a </think> b", ReasoningStyle::Separate).is_some());
+        assert!(completion(Some("t"), "a </think> b", ReasoningStyle::Stripped).is_none());
     }
 }

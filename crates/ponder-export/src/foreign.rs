@@ -99,13 +99,19 @@ pub fn canonical(value: &Value) -> Value {
     }
 }
 
-/// The `dataset_info.json` entry for a ranking file.
-pub fn dataset_info_dpo(file: &str) -> Value {
+/// The `dataset_info.json` entry for a ranking file. The `system` column is mapped only when some row
+/// has one: LLaMA-Factory's converter fails on a mapped column that no row holds.
+pub fn dataset_info_dpo(file: &str, has_system: bool) -> Value {
+    let mut columns =
+        json!({"messages": "conversations", "chosen": "chosen", "rejected": "rejected"});
+    if has_system {
+        columns["system"] = json!("system");
+    }
     canonical(&json!({
         "file_name": file,
         "formatting": "sharegpt",
         "ranking": true,
-        "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected", "system": "system"}
+        "columns": columns
     }))
 }
 

@@ -150,8 +150,20 @@ pub struct ExportReport {
     pub pairs: usize,
     /// Of those, pairs of answers from different models.
     pub cross_model_pairs: usize,
-    /// Answers left out of the inline style because their text contains `</think>`.
+    /// Answers left out because their text contains `</think>`, which a template would split
+    /// wrongly (inline and stripped styles; the archive keeps them).
     pub skipped_inline: usize,
+    /// Pairs left out because both sides were the same text (the same chain sampled twice and rated
+    /// both ways).
+    pub identical_pairs: usize,
+    /// KTO rows left out because the same answer to the same context was rated both up and down.
+    pub contradictory_kto: usize,
+    /// KTO rows labelled desirable (thumbs up, corrections).
+    pub kto_desirable: usize,
+    /// KTO rows labelled undesirable.
+    pub kto_undesirable: usize,
+    /// Whether any pair's prompt starts with a system message (LLaMA-Factory maps the column only then).
+    pub system_prompts: bool,
 }
 
 /// What can go wrong in an export.
@@ -256,15 +268,26 @@ async fn write_all(
     loop {
         let page = store.rated_answers(&options.filter, after, 50).await?;
         // Siblings (same question) are adjacent groups within a page.
+        let question_of =
+            |a: &RatedAnswer| (a.conversation.id, a.answer.parent_id.map_or(0, |p| p.0));
         let mut by_question: BTreeMap<(ConversationId, i64), Vec<&RatedAnswer>> = BTreeMap::new();
+        for a in &page.answers {
+            by_question.entry(question_of(a)).or_default().push(a);
+        }
+        let contradictory = contradictions(&by_question, style);
         for a in &page.answers {
             let test = in_test_split(a.conversation.id, options.seed, options.test_fraction);
             account(&mut files.report, a, style);
-            by_question
-                .entry((a.conversation.id, a.answer.parent_id.map_or(0, |p| p.0)))
-                .or_default()
-                .push(a);
             for row in rows::kto(a, style) {
+                if contradictory.contains(&(question_of(a), completion_key(&row))) {
+                    files.report.contradictory_kto += 1;
+                    continue;
+                }
+                if row.label {
+                    files.report.kto_desirable += 1;
+                } else {
+                    files.report.kto_undesirable += 1;
+                }
                 if wants(Output::Kto) {
                     files.write(Output::Kto, test, &row)?;
                 }
@@ -296,10 +319,19 @@ async fn write_all(
         }
         for ((conversation, _), siblings) in &by_question {
             let test = in_test_split(*conversation, options.seed, options.test_fraction);
-            for pair in pairs::pairs(siblings, options.max_pairs_per_prompt) {
+            let set = pairs::pairs(siblings, options.max_pairs_per_prompt);
+            files.report.identical_pairs += set.identical;
+            for pair in set.pairs {
                 let Some(row) = rows::dpo(&pair, style) else { continue };
+                // Different thinking, same answer: identical once the style drops the thinking.
+                if row.chosen == row.rejected {
+                    files.report.identical_pairs += 1;
+                    continue;
+                }
                 files.report.pairs += 1;
                 files.report.cross_model_pairs += usize::from(pair.cross_model);
+                files.report.system_prompts |=
+                    row.prompt.first().is_some_and(|m| m.role == "system");
                 if wants(Output::Dpo) {
                     files.write(Output::Dpo, test, &row)?;
                 }
@@ -331,7 +363,7 @@ async fn write_all(
         for name in files.report.rows.keys().filter(|n| n.starts_with("llamafactory_")) {
             let entry = name.trim_end_matches(".jsonl").replacen("llamafactory", "ponder", 1);
             let value = if name.contains("_dpo") {
-                foreign::dataset_info_dpo(name)
+                foreign::dataset_info_dpo(name, files.report.system_prompts)
             } else {
                 foreign::dataset_info_kto(name)
             };
@@ -347,6 +379,36 @@ async fn write_all(
     Ok(files.report)
 }
 
+/// A KTO row's completion, as a key for finding the same answer rated both ways.
+fn completion_key(row: &rows::KtoRow) -> String {
+    serde_json::to_string(&row.completion).expect("json")
+}
+
+/// The (question, completion) keys rated both up and down among one page's siblings.
+fn contradictions(
+    by_question: &BTreeMap<(ConversationId, i64), Vec<&RatedAnswer>>,
+    style: ReasoningStyle,
+) -> std::collections::HashSet<((ConversationId, i64), String)> {
+    let mut out = std::collections::HashSet::new();
+    for (question, siblings) in by_question {
+        let mut labels: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+        for a in siblings {
+            for row in rows::kto(a, style) {
+                let seen = labels.entry(completion_key(&row)).or_default();
+                if row.label {
+                    seen.0 = true;
+                } else {
+                    seen.1 = true;
+                }
+            }
+        }
+        out.extend(
+            labels.into_iter().filter(|(_, (up, down))| *up && *down).map(|(k, _)| (*question, k)),
+        );
+    }
+    out
+}
+
 fn account(report: &mut ExportReport, a: &RatedAnswer, style: ReasoningStyle) {
     report.rated += 1;
     match a.answer.rating.as_ref().and_then(|r| r.input.answer) {
@@ -354,7 +416,7 @@ fn account(report: &mut ExportReport, a: &RatedAnswer, style: ReasoningStyle) {
         Some(Vote::Down) => report.down += 1,
         None => {}
     }
-    if style == ReasoningStyle::Inline && rows::answer_message(a, style).is_none() {
+    if rows::answer_message(a, style).is_none() {
         report.skipped_inline += 1;
     }
 }

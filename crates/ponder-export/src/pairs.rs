@@ -4,9 +4,12 @@
 //! answer rated down is rejected; a person's corrected answer is chosen against the answer it
 //! corrects (first, as the strongest signal); at most `cap` pairs per question; a pair whose answers
 //! came from different models is flagged. Answers with no opposite-rated sibling yield no pair (they
-//! still appear in KTO).
+//! still appear in KTO). Two answers with the same text and thinking rated both ways (a model that
+//! samples the same chain twice) teach DPO nothing: they make no pair and are counted instead.
 
 use ponder_store::{FinishReason, MessageStatus, RatedAnswer, Vote};
+
+use crate::chat::thinking_of;
 
 /// The preferred side of a pair.
 #[derive(Clone, Copy, Debug)]
@@ -50,13 +53,31 @@ pub fn can_be_chosen(a: &RatedAnswer) -> bool {
         && !a.answer.content.trim().is_empty()
 }
 
+/// What one question's answers pair into.
+#[derive(Debug, Default)]
+pub struct PairSet<'a> {
+    /// At most `cap` pairs, corrections first.
+    pub pairs: Vec<Pair<'a>>,
+    /// Pairs left out because both sides are the same text and thinking.
+    pub identical: usize,
+}
+
+/// Whether two answers would be the same completion whatever the reasoning style.
+pub fn same_text(a: &RatedAnswer, b: &RatedAnswer) -> bool {
+    a.answer.content == b.answer.content && thinking_of(&a.answer) == thinking_of(&b.answer)
+}
+
 /// The pairs for one question's rated answers (given in id order).
-pub fn pairs<'a>(siblings: &[&'a RatedAnswer], cap: usize) -> Vec<Pair<'a>> {
-    let mut out = Vec::new();
+pub fn pairs<'a>(siblings: &[&'a RatedAnswer], cap: usize) -> PairSet<'a> {
+    let mut set = PairSet::default();
     for a in siblings {
         let corrected = a.answer.rating.as_ref().and_then(|r| r.input.corrected_answer.as_ref());
-        if corrected.is_some() {
-            out.push(Pair { chosen: Chosen::Corrected(a), rejected: a, cross_model: false });
+        if let Some(text) = corrected {
+            if text.trim() == a.answer.content.trim() {
+                set.identical += 1;
+                continue;
+            }
+            set.pairs.push(Pair { chosen: Chosen::Corrected(a), rejected: a, cross_model: false });
         }
     }
     for c in siblings.iter().filter(|a| can_be_chosen(a)) {
@@ -64,13 +85,17 @@ pub fn pairs<'a>(siblings: &[&'a RatedAnswer], cap: usize) -> Vec<Pair<'a>> {
             .iter()
             .filter(|a| vote(a) == Some(Vote::Down) && !a.answer.content.trim().is_empty())
         {
-            out.push(Pair {
+            if same_text(c, r) {
+                set.identical += 1;
+                continue;
+            }
+            set.pairs.push(Pair {
                 chosen: Chosen::Answer(c),
                 rejected: r,
                 cross_model: model(c) != model(r),
             });
         }
     }
-    out.truncate(cap);
-    out
+    set.pairs.truncate(cap);
+    set
 }

@@ -4,7 +4,9 @@
 use ponder_store::{RatedAnswer, Rating, Vote};
 use serde::Serialize;
 
-use crate::chat::{completion, prompt, thinking_of, ChatMessage, ReasoningStyle};
+use crate::chat::{
+    completion, corrected_completion, prompt, thinking_of, ChatMessage, ReasoningStyle,
+};
 use crate::pairs::{Chosen, Pair};
 
 /// TRL's unpaired preference (KTO): `prompt`, `completion`, `label`.
@@ -43,10 +45,10 @@ pub fn answer_message(a: &RatedAnswer, style: ReasoningStyle) -> Option<ChatMess
     completion(thinking_of(&a.answer), &a.answer.content, style)
 }
 
-/// A person's corrected answer as a message: no thinking was written, so the inline block is empty.
+/// A person's corrected answer as a message, with thinking only if the person wrote some.
 pub fn corrected_message(a: &RatedAnswer, style: ReasoningStyle) -> Option<ChatMessage> {
     let text = a.answer.rating.as_ref()?.input.corrected_answer.as_deref()?;
-    completion(None, text, style)
+    corrected_completion(text, style)
 }
 
 fn rating(a: &RatedAnswer) -> Option<&Rating> {

@@ -150,6 +150,38 @@ async fn the_hard_cases_land_where_they_should() {
         .unwrap();
     assert_eq!(a2["rating_history"].as_array().unwrap().len(), 3);
     assert!(!archive.contains("\"gone\"") && !archive.contains("\"cleared\""));
+    // The same text rated both ways makes no pair and no KTO row; the other sibling still pairs.
+    let dpo_same = |r: &&Value| r["chosen"] == r["rejected"];
+    assert!(!dpo.iter().any(|r| dpo_same(&r)), "no pair of identical sides");
+    assert!(dpo.iter().any(|r| r["prompt"][0]["content"] == "What is 2 + 2?"
+        && r["rejected"][0]["content"].as_str().unwrap().ends_with("5")));
+    let kto = rows(&out.join("kto.jsonl"));
+    let two_plus_two: Vec<_> =
+        kto.iter().filter(|r| r["prompt"][0]["content"] == "What is 2 + 2?").collect();
+    assert_eq!(two_plus_two.len(), 1, "only the answer 5: {two_plus_two:?}");
+    assert_eq!(two_plus_two[0]["label"], false);
+    // A correction has thinking only if its writer wrote some.
+    let chosen: Vec<&str> =
+        dpo.iter().map(|r| r["chosen"][0]["content"].as_str().unwrap()).collect();
+    assert!(chosen.contains(&"347 + 589 = 936."), "no empty think block: {chosen:?}");
+    assert!(
+        chosen.contains(&"<think>\nTake 5 to reach 10, then 2 more: 8.\n</think>\n\n15 − 7 = 8."),
+        "{chosen:?}"
+    );
+    // The card's balance is the KTO file's, and its configs name files that exist, one the default.
+    let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+    let up = kto.iter().filter(|r| r["label"] == true).count();
+    let down = kto.len() - up;
+    assert!(card.contains(&format!("desirable:undesirable = {up}:{down}")), "{card}");
+    assert_eq!(card.matches("default: true").count(), 1, "{card}");
+    for line in card.lines().filter_map(|l| l.trim().strip_prefix("path: ")) {
+        assert!(out.join(line).is_file(), "the card names {line}");
+    }
+    assert!(!card.contains("kto_train.jsonl"), "no split, no such file: {card}");
+    // LLaMA-Factory: no `system` column mapped when no row has one.
+    let info = std::fs::read_to_string(out.join("dataset_info.json")).unwrap();
+    assert!(!info.contains("\"system\": \"system\""), "{info}");
+
     // The follow-up's prompt carries the answer it followed, without that answer's thinking.
     let kto = rows(&out.join("kto.jsonl"));
     let follow = kto.iter().find(|r| r["prompt"].as_array().unwrap().len() == 3).unwrap();
@@ -176,7 +208,7 @@ async fn the_same_data_gives_byte_identical_files_and_splits_keep_conversations_
     };
     let (train, test) = (ids("archive_train.jsonl"), ids("archive_test.jsonl"));
     assert!(train.is_disjoint(&test), "{train:?} {test:?}");
-    assert_eq!(train.len() + test.len(), 3);
+    assert_eq!(train.len() + test.len(), 5);
     let card = std::fs::read_to_string(first.join("README.md")).unwrap();
     assert!(card.contains("split: test\n        path: kto_test.jsonl"), "{card}");
 }

@@ -28,6 +28,7 @@ mod location;
 mod open;
 mod queries;
 mod rating;
+mod salvage;
 mod search;
 mod stream;
 mod types;

@@ -1,13 +1,13 @@
 //! Opening the database: pragmas, a backup before any upgrade, migrations, crash recovery, repair.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
 use crate::error::{Result, StoreError};
+use crate::salvage::{salvage, side_file};
 use crate::{now_ms, Store};
 
 /// The schema, embedded in the binary.
@@ -47,8 +47,17 @@ impl StoreOptions {
 pub struct RepairReport {
     /// A byte-for-byte copy of the damaged file, made before anything else.
     pub backup: PathBuf,
-    /// Whether any data could be copied into the new database (otherwise it starts empty).
+    /// Whether any conversation or message could be copied into the new database (otherwise it
+    /// starts empty).
     pub recovered: bool,
+    /// Conversations in the repaired database.
+    pub conversations: u64,
+    /// Messages (questions and answers) in the repaired database.
+    pub messages: u64,
+    /// Ratings in the repaired database.
+    pub ratings: u64,
+    /// Rows that sat on unreadable pages and could not be recovered.
+    pub unreadable_rows: u64,
 }
 
 fn connect_options(opts: &StoreOptions) -> SqliteConnectOptions {
@@ -117,37 +126,74 @@ impl Store {
         Ok(Store { path, writer, reader, flush_interval: opts.flush_interval, clock: opts.clock })
     }
 
-    /// Makes a damaged database usable again without losing the original: copies the file aside,
-    /// then rebuilds a fresh database from whatever can still be read (or starts empty).
+    /// Makes a damaged database usable again without losing the original: copies the file (and its
+    /// WAL) aside byte for byte, rebuilds a new database from every row SQLite can still read, verifies
+    /// it, and only then puts it in the original's place. If the rebuilt copy cannot be verified, the
+    /// original is left exactly where it was and the error says why.
     pub async fn repair(path: &Path) -> Result<RepairReport> {
         let backup = backup_path(path, "damaged");
         std::fs::copy(path, &backup).map_err(io_err("backing up", path))?;
         for suffix in ["-wal", "-shm"] {
-            let mut side = path.as_os_str().to_os_string();
-            side.push(suffix);
-            let side = PathBuf::from(side);
+            let side = side_file(path, suffix);
             if side.exists() {
-                let mut dest = backup.as_os_str().to_os_string();
-                dest.push(suffix);
-                std::fs::copy(&side, PathBuf::from(dest)).map_err(io_err("backing up", &side))?;
+                std::fs::copy(&side, side_file(&backup, suffix))
+                    .map_err(io_err("backing up", &side))?;
+            }
+        }
+        // SQLite replays a WAL into the file it reads, so the salvage works on a copy of its own.
+        let work = backup_path(path, "salvaging");
+        let rebuilt = backup_path(path, "rebuilt");
+        let remove_all = |p: &Path| {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(side_file(p, suffix));
+            }
+        };
+        let copied = std::fs::copy(path, &work).and_then(|_| {
+            let wal = side_file(path, "-wal");
+            if wal.exists() {
+                std::fs::copy(&wal, side_file(&work, "-wal"))?;
+            }
+            Ok(())
+        });
+        if let Err(source) = copied {
+            remove_all(&work);
+            return Err(StoreError::Io { action: "copying", path: path.to_path_buf(), source });
+        }
+        let salvaged = salvage(&work, &rebuilt).await;
+        remove_all(&work);
+        let salvaged = match salvaged {
+            Ok(s) => s,
+            Err(e) => {
+                remove_all(&rebuilt);
+                tracing::error!(error = %e, "the rebuilt database failed its checks; the original is untouched");
+                return Err(StoreError::from_sqlx(path, e));
+            }
+        };
+        // The damaged file's WAL belongs to it (and is in the backup); beside the new file it would be
+        // replayed into pages it does not describe.
+        for suffix in ["-wal", "-shm"] {
+            let side = side_file(path, suffix);
+            if side.exists() {
                 std::fs::remove_file(&side).map_err(io_err("removing", &side))?;
             }
         }
-        let rebuilt = backup_path(path, "rebuilt");
-        let recovered = match salvage(&backup, &rebuilt).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!(error = %e, "nothing could be read from the damaged database");
-                let _ = std::fs::remove_file(&rebuilt);
-                false
-            }
-        };
-        if recovered {
-            std::fs::rename(&rebuilt, path).map_err(io_err("replacing", path))?;
-        } else {
-            std::fs::remove_file(path).map_err(io_err("removing", path))?;
-        }
-        Ok(RepairReport { backup, recovered })
+        std::fs::rename(&rebuilt, path).map_err(io_err("replacing", path))?;
+        remove_all(&rebuilt);
+        tracing::info!(
+            conversations = salvaged.conversations,
+            messages = salvaged.messages,
+            unreadable_rows = salvaged.unreadable_rows,
+            backup = %backup.display(),
+            "repaired the database"
+        );
+        Ok(RepairReport {
+            backup,
+            recovered: salvaged.conversations + salvaged.messages > 0,
+            conversations: salvaged.conversations,
+            messages: salvaged.messages,
+            ratings: salvaged.ratings,
+            unreadable_rows: salvaged.unreadable_rows,
+        })
     }
 
     /// The database file.
@@ -227,20 +273,4 @@ async fn has_migrations_table(pool: &SqlitePool) -> sqlx::Result<bool> {
 async fn vacuum_into(pool: &SqlitePool, dest: &Path) -> sqlx::Result<()> {
     sqlx::query("VACUUM INTO ?1").bind(dest.to_string_lossy().into_owned()).execute(pool).await?;
     Ok(())
-}
-
-/// Copies what SQLite can still read from `damaged` into a new file at `dest`.
-async fn salvage(damaged: &Path, dest: &Path) -> sqlx::Result<()> {
-    let opts = SqliteConnectOptions::from_str("sqlite://")?
-        .filename(damaged)
-        .read_only(true)
-        .journal_mode(SqliteJournalMode::Delete);
-    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
-    let check: String = sqlx::query_scalar("PRAGMA quick_check").fetch_one(&pool).await?;
-    if check != "ok" {
-        tracing::warn!(%check, "the damaged database fails its check; copying what VACUUM can read");
-    }
-    let result = vacuum_into(&pool, dest).await;
-    pool.close().await;
-    result
 }

@@ -119,7 +119,13 @@ pub fn export_gguf(model_dir: &Path, out: &Path, dtype: GgmlDType) -> Result<(),
     let tok_path = model_dir.join("tokenizer.json");
     let (tokens, types, merges) = tokenizer_metadata(&tok_path, cfg.vocab_size)?;
     let tc = read_json(&model_dir.join("tokenizer_config.json"))?;
-    let template = tc["chat_template"].as_str().unwrap_or_default().to_string();
+    // The assistant-only-loss markers are for Hugging Face's trainers; GGUF readers (llama.cpp's
+    // template engine among them) do not know the `generation` tag.
+    let template = tc["chat_template"]
+        .as_str()
+        .unwrap_or_default()
+        .replace("{% generation %}", "")
+        .replace("{% endgeneration %}", "");
     let id_of = |token: &str| -> Option<u32> {
         let Value::Array(all) = &tokens else { return None };
         all.iter().position(|t| matches!(t, Value::String(s) if s == token)).map(|i| i as u32)

@@ -14,10 +14,10 @@ pub fn model_status(app: AppState<'_>) -> ModelStatus {
     app.model_status()
 }
 
-/// Models on disk.
+/// Models on disk (read on a blocking thread, never on the window's main thread).
 #[tauri::command]
-pub fn list_models(app: AppState<'_>) -> Vec<ModelEntry> {
-    app.list_models()
+pub async fn list_models(app: AppState<'_>) -> CmdResult<Vec<ModelEntry>> {
+    Ok(app.list_models().await)
 }
 
 /// Loads a model (downloading a hub id first); progress arrives on `on_progress`.

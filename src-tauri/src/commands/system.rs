@@ -40,8 +40,9 @@ pub async fn reopen_store(app: AppState<'_>) -> CmdResult<()> {
     Ok(app.reopen_store().await?)
 }
 
-/// Copies a damaged database aside and rebuilds it; returns where the copy is.
+/// Copies a damaged database aside and rebuilds it from what can be read; says where the copy is and
+/// how much came back.
 #[tauri::command]
-pub async fn repair_store(app: AppState<'_>) -> CmdResult<String> {
-    Ok(app.repair_store().await?.display().to_string())
+pub async fn repair_store(app: AppState<'_>) -> CmdResult<ponder_app::RepairSummary> {
+    Ok(app.repair_store().await?)
 }

@@ -48,7 +48,11 @@ describe("errors", () => {
     await fireEvent.click(within(alert).getByRole("button", { name: "Repair" }));
     await waitFor(() => expect(calls("repairStore")).toBe(1));
     await waitFor(() => expect(calls("listConversations")).toBeGreaterThan(listed));
-    expect(await screen.findByText(/A copy of the damaged file is at \/data\/ponder.db.damaged-1.bak/)).toBeTruthy();
+    expect(
+      await screen.findByText(
+        "Repaired: 12 conversations and 40 messages recovered; 3 records on damaged pages could not be read. A copy of the damaged file is at /data/ponder.db.damaged-1.bak",
+      ),
+    ).toBeTruthy();
   });
 
   it("shows a generation error in the answer", async () => {

@@ -4,7 +4,7 @@
 import { getContext, setContext } from "svelte";
 import { type MessageKey, t } from "../i18n/messages";
 import type { Backend } from "../ipc/backend";
-import type { LoadProgress, ModelStatus } from "../ipc/types";
+import type { LoadProgress, ModelStatus, RepairSummary } from "../ipc/types";
 import { DEFAULTS, type Settings, choiceFor, parseSettings } from "../settings/settings";
 import { errorOf } from "./errors";
 
@@ -130,10 +130,21 @@ export class AppState {
   }
 
   /** Retries opening (or repairs) the database, then says how it went. */
-  private async recover(action: () => Promise<string | void>): Promise<void> {
+  private async recover(action: () => Promise<RepairSummary | void>): Promise<void> {
     try {
-      const backup = await action();
-      this.notify(backup ? this.t("error.repaired", { path: backup }) : this.t("error.reopened"));
+      const repaired = await action();
+      this.notify(
+        repaired
+          ? this.t(repaired.unreadable_rows > 0 ? "error.repaired_lossy" : "error.repaired", {
+              conversations: repaired.conversations,
+              messages: repaired.messages,
+              lost: repaired.unreadable_rows,
+              path: repaired.backup,
+            })
+          : this.t("error.reopened"),
+        undefined,
+        15000,
+      );
       this.storeRecovered += 1;
     } catch (e) {
       this.fail(e);

@@ -51,6 +51,11 @@ export class LiveAnswer {
     if (answer) {
       this.text += answer;
       this.md.append(answer);
+    }
+    // The open block is rendered as a finished one once the answer ends (it may have been shown as
+    // text while it grew).
+    if (this.finish !== null) this.md.finish();
+    if (answer || this.finish !== null) {
       const { stable, tail } = this.md.parts;
       if (stable !== this.stable) this.stable = stable;
       this.tail = tail;

@@ -12,6 +12,7 @@ import type {
   ModelStatus,
   RatingStats,
   RegenerateRequest,
+  RepairSummary,
 } from "./types";
 import type {
   ConversationPage,
@@ -77,8 +78,8 @@ export interface Backend {
   // The database
   /** Opens the database again (after another program let go of it). */
   reopenStore(): Promise<void>;
-  /** Copies a damaged database aside and rebuilds what it can; resolves to where the copy is. */
-  repairStore(): Promise<string>;
+  /** Copies a damaged database aside and rebuilds it from what can be read; says what came back. */
+  repairStore(): Promise<RepairSummary>;
 
   // Files and the outside world
   /** A native dialog; null when cancelled. */

@@ -17,6 +17,7 @@ import type {
   ModelStatus,
   RatingStats,
   RegenerateRequest,
+  RepairSummary,
 } from "./types";
 import type { ConversationPage, GenerationOutcome, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./store-types";
 
@@ -284,9 +285,9 @@ export class FakeBackend implements Backend {
     this.enter("reopenStore");
   }
 
-  async repairStore(): Promise<string> {
+  async repairStore(): Promise<RepairSummary> {
     this.enter("repairStore");
-    return "/data/ponder.db.damaged-1.bak";
+    return { backup: "/data/ponder.db.damaged-1.bak", conversations: 12, messages: 40, unreadable_rows: 3 };
   }
 
   async pickPath(kind: "folder" | "gguf"): Promise<string | null> {
@@ -318,7 +319,7 @@ export class FakeBackend implements Backend {
       rows[`${format}/train.jsonl`] = n - testRows;
       if (test > 0) rows[`${format}/test.jsonl`] = testRows;
     }
-    return { rows, rated: chosen.length, up, down, pairs, cross_model_pairs: 0, skipped_inline: 0, folder: request.folder };
+    return { rows, rated: chosen.length, up, down, pairs, cross_model_pairs: 0, skipped_inline: 0, identical_pairs: 0, contradictory_kto: 0, kto_desirable: up, kto_undesirable: down, system_prompts: false, folder: request.folder };
   }
 
   async openExternal(url: string): Promise<void> {

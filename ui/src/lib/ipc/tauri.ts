@@ -14,6 +14,7 @@ import type {
   ModelStatus,
   RatingStats,
   RegenerateRequest,
+  RepairSummary,
 } from "./types";
 import type {
   ConversationPage,
@@ -160,7 +161,7 @@ export class TauriBackend implements Backend {
     return call("reopen_store");
   }
 
-  repairStore(): Promise<string> {
+  repairStore(): Promise<RepairSummary> {
     return call("repair_store");
   }
 

@@ -17,6 +17,16 @@ export interface Usage {
 
 export type FinishReason = "stop" | "length" | "cancelled" | { error: string };
 
+/** What a repair of the history database kept (ponder-app's `RepairSummary`). */
+export interface RepairSummary {
+  /** Where the damaged file was copied, byte for byte. */
+  backup: string;
+  conversations: number;
+  messages: number;
+  /** Rows on unreadable pages that could not be brought back. */
+  unreadable_rows: number;
+}
+
 /** An event for one candidate answer, saved as message `answer_id`. */
 export interface AnswerEvent {
   candidate: number;
@@ -142,6 +152,14 @@ export interface ExportReport {
   down: number;
   pairs: number;
   cross_model_pairs: number;
+  /** Answers left out because their text contains `</think>`. */
   skipped_inline: number;
+  /** Pairs left out because both sides were the same text. */
+  identical_pairs: number;
+  /** KTO rows left out because the same answer was rated both up and down. */
+  contradictory_kto: number;
+  kto_desirable: number;
+  kto_undesirable: number;
+  system_prompts: boolean;
   folder: string;
 }

@@ -1,41 +1,52 @@
 // Re-rendering a whole answer for every token is quadratic. Finished blocks (paragraphs, lists, code
-// fences closed) are rendered once and kept; only the block still being written is rendered again.
-import { renderMarkdown } from "./render";
+// fences closed) are rendered once and kept; only the block still being written is rendered again, and
+// only while it is small: past LIVE_TAIL_CHARS it is shown as text until it ends, so no frame costs
+// more than a bounded parse however long the model writes without a blank line.
+import { BlockScanner } from "./blocks";
+import { escapeHtml } from "./highlight";
+import { renderBlock } from "./render";
 
-/** Where the last finished block ends: the last blank line outside a code fence. */
-export function stableEnd(text: string): number {
-  let inFence = false;
-  let end = 0;
-  let lineStart = 0;
-  while (lineStart <= text.length) {
-    const nl = text.indexOf("\n", lineStart);
-    const lineEnd = nl === -1 ? text.length : nl;
-    const line = text.slice(lineStart, lineEnd);
-    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    else if (!inFence && line.trim() === "" && nl !== -1) end = nl + 1;
-    if (nl === -1) break;
-    lineStart = nl + 1;
-  }
-  return end;
-}
+export { stableEnd } from "./blocks";
+
+/** The open block is parsed each frame up to this size; beyond it, shown as text until it ends. */
+export const LIVE_TAIL_CHARS = 4_000;
 
 export class IncrementalMarkdown {
   private text = "";
   private stable = 0;
   private stableHtml = "";
   private tailHtml = "";
+  private scanner = new BlockScanner();
+  private finished = false;
   /** How many times markdown was rendered (for tests and the benchmark). */
   renders = 0;
 
   /** Appends text and returns the HTML of everything so far. */
   append(chunk: string): string {
     this.text += chunk;
-    const end = stableEnd(this.text);
+    const end = this.scanner.scan(this.text);
     if (end > this.stable) {
-      this.stableHtml += this.render(this.text.slice(this.stable, end));
+      // Each finished block on its own, as a saved answer is rendered.
+      let from = this.stable;
+      for (const e of this.scanner.ends) {
+        if (e <= from) continue;
+        if (e > end) break;
+        this.stableHtml += this.render(this.text.slice(from, e));
+        from = e;
+      }
       this.stable = end;
     }
-    this.tailHtml = this.render(this.text.slice(this.stable));
+    const tail = this.text.slice(this.stable);
+    this.tailHtml =
+      tail.length > LIVE_TAIL_CHARS ? `<div class="md-plain md-live">${escapeHtml(tail)}</div>` : this.render(tail);
+    return this.stableHtml + this.tailHtml;
+  }
+
+  /** The answer ended: the open block is rendered as a finished one (in place, so the finished
+   * blocks' DOM is kept). */
+  finish(): string {
+    if (!this.finished) this.tailHtml = this.render(this.text.slice(this.stable));
+    this.finished = true;
     return this.stableHtml + this.tailHtml;
   }
 
@@ -46,8 +57,8 @@ export class IncrementalMarkdown {
   }
 
   private render(text: string): string {
-    if (text === "") return "";
+    if (text.trim() === "") return "";
     this.renders += 1;
-    return renderMarkdown(text);
+    return renderBlock(text).html;
   }
 }

@@ -1,0 +1,161 @@
+"""Ponder's exports, trained on by the real trainers people use.
+
+Makes a real history with the `ponder` binary and the bundled model (questions, sampled answers,
+thumbs, corrections, one with thinking its writer wrote), exports it with each reasoning style, and
+trains 2 steps each of TRL's DPOTrainer, KTOTrainer and SFTTrainer (assistant-only loss) on the files
+with the bundled model and tokenizer, on CPU. For every trainer it checks that the model's thinking
+is in the training tokens for the inline and separate styles and absent for stripped, and prints the
+losses. Then LLaMA-Factory's own converter reads the LLaMA-Factory files through `dataset_info.json`.
+
+Usage: check.py PONDER_BINARY MODEL_DIR WORK_DIR
+"""
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ["CUDA_VISIBLE_DEVICES"] = ""
+
+PONDER, MODEL, WORK = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+DATA = WORK / "data"
+# Words the bundled model writes in every chain of thought and never in an answer.
+THINKING_MARK = re.compile(r"digit by digit|from the right|carry \d")
+
+
+def ponder(*args: str) -> str:
+    out = subprocess.run([str(PONDER), *args, "--data-dir", str(DATA)], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"ponder {' '.join(args)} failed:\n{out.stderr}")
+    return out.stdout
+
+
+def answers_of(conversation: int) -> list[int]:
+    """The answers to the conversation's first question: the one shown is `k / m` of m siblings, which
+    were saved one after another."""
+    shown = ponder("history", "--show", str(conversation))
+    answer, k, m = (int(x) for x in re.search(r"\[answer (\d+) · (\d+) / (\d+)", shown).groups())
+    first = answer - (k - 1)
+    return list(range(first, first + m))
+
+
+def make_history() -> None:
+    ponder("ask", "--save", "-n", "2", "What is 347 + 589?")
+    ponder("ask", "--save", "What is 1024 - 768?")
+    ponder("ask", "--save", "Which is larger, 9478 or 294?")
+    ponder("ask", "--save", "What is 56 × 7?")
+    a1, a2 = answers_of(1)[:2]
+    ponder("rate", str(a1), "up", "--tag", "correct")
+    ponder(
+        "rate", str(a2), "down", "--tag", "wrong_answer", "--correct",
+        "<think>\nAdd the units first: 7 + 9 = 16, write 6, carry 1.\n</think>\n\n347 + 589 = 936.",
+    )
+    ponder("rate", str(answers_of(2)[0]), "down", "--correct", "1024 − 768 = 256.")
+    ponder("rate", str(answers_of(3)[0]), "up")
+    ponder("rate", str(answers_of(4)[0]), "down", "--tag", "flawed_reasoning")
+
+
+def export(style: str) -> Path:
+    out = WORK / f"export-{style}"
+    ponder("export", "--out", str(out), "--reasoning", style)
+    return out
+
+
+def decoded(tokenizer, dataset) -> str:
+    """The tokens each row trains on, decoded: with an assistant mask (SFT's assistant-only loss) only
+    the masked tokens, else every column of token ids."""
+    texts = []
+    for row in dataset:
+        if "assistant_masks" in row:
+            trained = [t for t, m in zip(row["input_ids"], row["assistant_masks"]) if m]
+            texts.append(tokenizer.decode(trained))
+            continue
+        for key, value in row.items():
+            ids = isinstance(value, list) and value and all(isinstance(v, int) and v >= 0 for v in value)
+            if ids and key.endswith("ids"):
+                texts.append(tokenizer.decode(value))
+    return "\n".join(texts)
+
+
+def train(kind: str, folder: Path, style: str) -> None:
+    import torch
+    from datasets import load_dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import DPOConfig, DPOTrainer, KTOConfig, KTOTrainer, SFTConfig, SFTTrainer
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(MODEL)
+    model = AutoModelForCausalLM.from_pretrained(MODEL, torch_dtype=torch.float32)
+    common = dict(
+        output_dir=str(WORK / f"run-{kind}-{style}"), max_steps=2, per_device_train_batch_size=2,
+        learning_rate=1e-5, logging_steps=1, report_to=[], save_strategy="no", use_cpu=True,
+        dataloader_num_workers=0, disable_tqdm=True,
+    )
+    data = load_dataset(str(folder), kind, split="train")
+    if kind == "dpo":
+        trainer = DPOTrainer(model=model, args=DPOConfig(max_length=512, **common),
+                             train_dataset=data, processing_class=tokenizer)
+    elif kind == "kto":
+        trainer = KTOTrainer(model=model, args=KTOConfig(max_length=512, **common),
+                             train_dataset=data, processing_class=tokenizer)
+    else:
+        trainer = SFTTrainer(model=model, args=SFTConfig(max_length=512, assistant_only_loss=True, **common),
+                             train_dataset=data, processing_class=tokenizer)
+    text = decoded(tokenizer, trainer.train_dataset)
+    has_thinking = bool(THINKING_MARK.search(text))
+    if has_thinking != (style != "stripped"):
+        sys.exit(f"{kind}/{style}: thinking {'found' if has_thinking else 'missing'} in the training tokens "
+                 f"(columns {trainer.train_dataset.column_names}):\n{text[:2000]}")
+    trainer.train()
+    losses = [round(h["loss"], 4) for h in trainer.state.log_history if "loss" in h]
+    if len(losses) != 2 or not all(math.isfinite(l) for l in losses):
+        sys.exit(f"{kind}/{style}: expected 2 finite losses, got {losses}")
+    print(f"  {kind.upper():3} {style:8} rows {len(data):2}  thinking in tokens: {has_thinking!s:5}  losses {losses}")
+
+
+def llamafactory(folder: Path) -> None:
+    """LLaMA-Factory's own parser and converter over our dataset_info.json and files (its loader reads
+    each file and aligns it to its internal columns)."""
+    from llamafactory.data.loader import _load_single_dataset
+    from llamafactory.data.parser import get_dataset_list
+    from llamafactory.hparams import DataArguments, ModelArguments
+    from transformers import Seq2SeqTrainingArguments
+
+    info = json.loads((folder / "dataset_info.json").read_text())
+    for name in sorted(info):
+        attr = get_dataset_list([name], str(folder))[0]
+        data_args = DataArguments(dataset_dir=str(folder), dataset=[name])
+        model_args = ModelArguments(model_name_or_path=str(MODEL))
+        training_args = Seq2SeqTrainingArguments(output_dir=str(WORK / "lf"), report_to=[])
+        aligned = _load_single_dataset(attr, model_args, data_args, training_args)
+        row = aligned[0]
+        if not row["_prompt"] or not row["_response"]:
+            sys.exit(f"LLaMA-Factory {name}: empty prompt or response: {row}")
+        print(f"  LLaMA-Factory {name}: {len(aligned)} rows converted, "
+              f"{len(row['_prompt'])} prompt turns and {len(row['_response'])} responses in the first")
+
+
+def main() -> None:
+    make_history()
+    for style in ("inline", "separate", "stripped"):
+        folder = export(style)
+        for kind in ("dpo", "kto", "sft"):
+            train(kind, folder, style)
+    llamafactory(WORK / "export-inline")
+    print("trainer check passed")
+
+
+if __name__ == "__main__":
+    main()

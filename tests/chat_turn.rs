@@ -3,7 +3,7 @@
 
 use ponder_chat::{generation_settings, record, request_for};
 use ponder_engine::{Engine, Event, GenerationRequest, ModelSource, Sampling};
-use ponder_store::{FinishReason, MessageStatus, Store};
+use ponder_store::{EndReason, MessageStatus, Store};
 use ponder_tests::bundled_model_dir;
 
 async fn parts() -> (tempfile::TempDir, Engine, Store) {
@@ -54,10 +54,10 @@ async fn the_saved_answer_is_exactly_what_streamed_with_its_provenance() {
     let hash = g.settings.model.file_hash.as_deref().unwrap_or_default();
     assert!(hash.starts_with("sha256:") && hash.len() == 7 + 64, "{hash}");
     assert_eq!(g.settings.sampling["temperature"], 0.0);
-    assert_eq!(g.settings.sampling["max_tokens"], 1024);
+    assert_eq!(g.settings.sampling["max_tokens"], GenerationRequest::DEFAULT_MAX_TOKENS);
     assert!(g.settings.thinking_enabled);
     let o = g.outcome.as_ref().unwrap();
-    assert_eq!(o.finish_reason, Some(FinishReason::Stop));
+    assert_eq!(o.finish_reason, Some(EndReason::Stop));
     assert!(o.prompt_tokens > 5 && o.thinking_tokens > 20 && o.answer_tokens > 3, "{o:?}");
     assert!(o.thinking_ms.unwrap() > 0.0 && o.total_ms >= o.thinking_ms.unwrap());
     assert_eq!(thread.active_path, vec![question.id, saved[0].id]);
@@ -123,5 +123,5 @@ async fn stopping_mid_thinking_keeps_the_partial_thinking() {
     assert_eq!(m.thinking.as_deref(), Some(streamed.as_str()));
     assert!(streamed.len() > 40 && m.content.is_empty(), "stopped before the answer");
     let o = m.generation.unwrap().outcome.unwrap();
-    assert_eq!(o.finish_reason, Some(FinishReason::Cancelled));
+    assert_eq!(o.finish_reason, Some(EndReason::Cancelled));
 }

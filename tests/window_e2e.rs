@@ -1,6 +1,6 @@
 //! End to end, in a real window: the real app binary (window embedded), the bundled model in
 //! mistral.rs and a fresh SQLite file, driven through WebDriver under Xvfb. Saves screenshots of the
-//! main states to `docs/screenshots/`.
+//! main states (into `docs/screenshots/` with `UPDATE_SCREENSHOTS=1`).
 
 mod window;
 
@@ -17,7 +17,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 const LONG: Duration = Duration::from_secs(90);
 
 fn shots() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+    window::screenshot_dir()
 }
 
 fn by_label(label: &str) -> String {

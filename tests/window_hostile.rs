@@ -1,6 +1,6 @@
 //! Hostile model output in a real window: saved answers whose markdown runs scripts, nests thousands of
 //! levels deep, or is built to make parsers quadratic. Nothing runs, every answer opens in bounded time
-//! with all its text on screen, and the window keeps answering. Screenshot: `docs/screenshots/hostile.png`.
+//! with all its text on screen, and the window keeps answering. Screenshot: `hostile.png` (`docs/screenshots/` with `UPDATE_SCREENSHOTS=1`).
 
 // Shared with window_e2e.rs; this suite does not type into the window.
 #[allow(dead_code)]
@@ -19,7 +19,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 const LONG: Duration = Duration::from_secs(90);
 
 fn shots() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+    window::screenshot_dir()
 }
 
 /// A history database in `data` with one conversation per `(question, thinking, answer)`, and settings
@@ -45,7 +45,7 @@ fn seed(data: &Path, conversations: &[(&str, &str, &str)]) {
             a.push_thinking(thinking);
             a.push_answer(answer);
             a.finish(ponder_store::GenerationOutcome {
-                finish_reason: Some(ponder_store::FinishReason::Stop),
+                finish_reason: Some(ponder_store::EndReason::Stop),
                 ..Default::default()
             })
             .await

@@ -1,19 +1,17 @@
-//! Errors as they cross to the window: `{kind, message}`, from any app error.
+//! Errors as they cross to the window: `{kind, message}` ([`ponder_app::ErrorBody`]), from any app
+//! error or one the shell itself meets.
 
+use ponder_app::{ErrorBody, ErrorKind};
 use serde::Serialize;
 
-/// What a command returns on failure.
+/// What a command returns on failure; serialized exactly as the [`ErrorBody`] it wraps.
 #[derive(Debug, Serialize)]
-pub struct IpcError {
-    /// Machine-readable.
-    pub kind: String,
-    /// For people.
-    pub message: String,
-}
+#[serde(transparent)]
+pub struct IpcError(pub ErrorBody);
 
 impl From<ponder_app::AppError> for IpcError {
     fn from(e: ponder_app::AppError) -> Self {
-        IpcError { kind: e.kind().to_string(), message: e.to_string() }
+        IpcError(ErrorBody::from(&e))
     }
 }
 
@@ -25,8 +23,8 @@ impl From<ponder_store::StoreError> for IpcError {
 
 impl IpcError {
     /// An error the shell itself found (a dialog failed, a bad link).
-    pub fn new(kind: &str, message: impl Into<String>) -> Self {
-        IpcError { kind: kind.into(), message: message.into() }
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        IpcError(ErrorBody::new(kind, message))
     }
 }
 

@@ -10,6 +10,17 @@ use std::time::{Duration, Instant};
 
 pub use driver::Session;
 
+/// Where screenshots go: the README's `docs/screenshots/` only when asked (`UPDATE_SCREENSHOTS=1`),
+/// so a test run leaves the checkout as it found it; otherwise a folder under the target directory.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = match std::env::var_os("UPDATE_SCREENSHOTS") {
+        Some(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots"),
+        None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots"),
+    };
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
 /// The app binary: `PONDER_APP_BINARY` when set (an installed package's, see `tests/package.sh`), else
 /// the one next to this test binary (`target/<profile>/ponder-desktop`), built with the window embedded
 /// by `cargo test --workspace`.

@@ -8,7 +8,7 @@ describe("App", () => {
     setup({
       script: () => ({
         thinking: ["7 + 9 = 16"],
-        answer: ["936 <img src=x onerror=\"window.__pwned=1\"> <script>window.__pwned=1</script>"],
+        answer: ['936 <img src=x onerror="window.__pwned=1"> <script>window.__pwned=1</script>'],
       }),
     });
     await ask("347 + 589?");

@@ -2,6 +2,7 @@
 
 use ponder_chat::ChatError;
 use ponder_engine::EngineError;
+use ponder_error_kind::{ErrorBody, ErrorKind};
 use ponder_export::ExportError;
 use ponder_store::StoreError;
 
@@ -21,7 +22,7 @@ pub enum AppError {
     #[error("{message}")]
     StoreUnavailable {
         /// The store error's kind.
-        kind: &'static str,
+        kind: ErrorKind,
         /// What the store said.
         message: String,
     },
@@ -54,33 +55,37 @@ impl From<ChatError> for AppError {
         match e {
             ChatError::Store(s) => AppError::Store(s),
             ChatError::Engine(g) => AppError::Engine(g),
+            ChatError::Invalid(m) => AppError::Invalid(m),
         }
     }
 }
 
 impl AppError {
     /// A stable machine-readable name, sent across IPC next to the message.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
             AppError::Store(e) => e.kind(),
-            AppError::Engine(e) => match e {
-                EngineError::MissingFile(_) => "model_missing_file",
-                EngineError::CorruptFile { .. } => "model_corrupt_file",
-                EngineError::UnsupportedArchitecture { .. } => "model_unsupported",
-                EngineError::PromptTooLong { .. } => "prompt_too_long",
-                EngineError::InvalidRequest(_) => "invalid",
-                EngineError::Download { .. } => "download",
-                EngineError::Load(_) => "model_load",
-                EngineError::Generation(_) => "generation",
-            },
+            AppError::Engine(e) => e.kind(),
             AppError::Export(e) => e.kind(),
-            AppError::StoreUnavailable { kind, .. } => kind,
-            AppError::NoModel => "no_model",
-            AppError::Busy => "busy",
-            AppError::Settings { .. } => "settings",
-            AppError::Cancelled(_) => "cancelled",
-            AppError::Invalid(_) => "invalid",
+            AppError::StoreUnavailable { kind, .. } => *kind,
+            AppError::NoModel => ErrorKind::NoModel,
+            AppError::Busy => ErrorKind::Busy,
+            AppError::Settings { .. } => ErrorKind::Settings,
+            AppError::Cancelled(_) => ErrorKind::Cancelled,
+            AppError::Invalid(_) => ErrorKind::Invalid,
         }
+    }
+}
+
+impl From<&AppError> for ErrorBody {
+    fn from(e: &AppError) -> Self {
+        ErrorBody::new(e.kind(), e.to_string())
+    }
+}
+
+impl From<AppError> for ErrorBody {
+    fn from(e: AppError) -> Self {
+        ErrorBody::from(&e)
     }
 }
 

@@ -5,47 +5,34 @@
 //!
 //! Architecture invariant: this crate never depends on Tauri; streaming goes through [`AnswerSink`].
 
-mod chat;
+mod bindings;
 mod error;
-mod export;
+mod export_form;
 mod models;
 mod settings;
 mod stats;
+mod turns;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ponder_store::{Store, StoreError};
+use ponder_store::Store;
 use serde::Serialize;
 use tokio::sync::RwLock;
+use ts_rs::TS;
 
-pub use chat::{
-    AnswerBatch, AnswerEvent, AnswerOptions, AnswerSink, AskRequest, RegenerateRequest,
-    SamplingRequest, Started,
-};
+pub use bindings::write_ipc_bindings;
 pub use error::{AppError, Result};
-pub use export::{ExportRequest, ExportSummary};
+pub use export_form::{ExportRequest, ExportSummary};
 pub use models::{LoadProgress, ModelChoice, ModelEntry, ModelStatus, ProgressSink};
+pub use ponder_chat::{AnswerOptions, SamplingRequest};
 pub use ponder_engine::cpu_support;
+pub use ponder_error_kind::{ErrorBody, ErrorKind};
 pub use stats::{RatingDay, RatingStats};
-
-/// An error as it crosses to the window.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ErrorBody {
-    /// Machine-readable (`locked`, `corrupt`, `no_model`, …).
-    pub kind: String,
-    /// For people.
-    pub message: String,
-}
-
-impl From<&AppError> for ErrorBody {
-    fn from(e: &AppError) -> Self {
-        ErrorBody { kind: e.kind().to_string(), message: e.to_string() }
-    }
-}
+pub use turns::{AnswerBatch, AnswerEvent, AnswerSink, AskRequest, RegenerateRequest, Started};
 
 /// What a repair of the history database kept, for the window to say.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct RepairSummary {
     /// Where the damaged file was copied, byte for byte.
     pub backup: PathBuf,
@@ -69,7 +56,7 @@ pub struct AppConfig {
 /// The history database, or why it could not be opened (the window shows it and offers repair).
 enum StoreState {
     Open(Store),
-    Failed { kind: &'static str, message: String },
+    Failed { kind: ErrorKind, message: String },
 }
 
 /// Everything behind the window.
@@ -78,7 +65,7 @@ pub struct App {
     store: RwLock<StoreState>,
     models: models::Models,
     settings: settings::SettingsFile,
-    running: chat::Running,
+    running: turns::Running,
 }
 
 impl App {
@@ -89,7 +76,7 @@ impl App {
         let store = match std::fs::create_dir_all(&config.data_dir) {
             Ok(()) => Self::open_store(db).await,
             Err(e) => StoreState::Failed {
-                kind: "io",
+                kind: ErrorKind::Io,
                 message: format!(
                     "cannot create the data folder {}: {e}",
                     config.data_dir.display()
@@ -99,7 +86,7 @@ impl App {
         Arc::new(App {
             settings: settings::SettingsFile::new(config.data_dir.join("settings.json")),
             models: models::Models::new(config.bundled_model.clone()),
-            running: chat::Running::default(),
+            running: turns::Running::default(),
             store: RwLock::new(store),
             config,
         })
@@ -124,7 +111,7 @@ impl App {
         match &*self.store.read().await {
             StoreState::Open(s) => Ok(s.clone()),
             StoreState::Failed { kind, message } => {
-                Err(AppError::StoreUnavailable { kind, message: message.clone() })
+                Err(AppError::StoreUnavailable { kind: *kind, message: message.clone() })
             }
         }
     }
@@ -164,11 +151,5 @@ impl App {
     /// The data folder.
     pub fn data_dir(&self) -> &std::path::Path {
         &self.config.data_dir
-    }
-}
-
-impl From<StoreError> for ErrorBody {
-    fn from(e: StoreError) -> Self {
-        ErrorBody::from(&AppError::from(e))
     }
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use ts_rs::TS;
 
 use ponder_engine::download::{cached_snapshot, download_model, looks_like_hub_id, HubOptions};
 use ponder_engine::{
@@ -14,7 +15,7 @@ use tokio::sync::watch;
 use crate::{App, AppError, Result};
 
 /// In-situ quantization, as the window names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum QuantizationChoice {
     /// 4-bit k-quants.
@@ -25,7 +26,7 @@ pub enum QuantizationChoice {
 }
 
 /// Which model to load.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum ModelChoice {
     /// ponder-tiny, shipped with the app.
@@ -63,10 +64,12 @@ pub enum ModelChoice {
 }
 
 /// What the loaded model is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct ModelSummary {
     /// Path or hub id.
     pub id: String,
+    /// What to call it (`ponder-tiny`, `Qwen/Qwen3-0.6B`): the name answers are saved under.
+    pub name: String,
     /// e.g. `qwen3`.
     pub architecture: String,
     /// `cpu`, `cuda`, `metal`.
@@ -76,7 +79,7 @@ pub struct ModelSummary {
 }
 
 /// Where the model slot is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ModelStatus {
     /// Nothing loaded yet.
@@ -96,14 +99,14 @@ pub enum ModelStatus {
     /// The last load failed; nothing is loaded.
     Failed {
         /// Machine-readable.
-        kind: String,
+        kind: ponder_error_kind::ErrorKind,
         /// Names the file or the reason.
         message: String,
     },
 }
 
 /// How a load is going.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "stage", rename_all = "snake_case")]
 pub enum LoadProgress {
     /// Fetching files from the hub.
@@ -127,7 +130,7 @@ pub enum LoadProgress {
 pub type ProgressSink = Arc<dyn Fn(LoadProgress) + Send + Sync>;
 
 /// A model on disk.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct ModelEntry {
     /// Name to show (hub id or path).
     pub id: String,
@@ -251,6 +254,7 @@ impl App {
                 ModelStatus::Ready {
                     info: ModelSummary {
                         id: info.id.clone(),
+                        name: info.name.clone(),
                         architecture: info.architecture.clone(),
                         device: info.device.clone(),
                         quantization: info.quantization.clone(),
@@ -258,7 +262,7 @@ impl App {
                     bundled,
                 }
             }
-            Err(e) => ModelStatus::Failed { kind: e.kind().into(), message: e.to_string() },
+            Err(e) => ModelStatus::Failed { kind: e.kind(), message: e.to_string() },
         };
         self.models.set(status.clone());
         result.map(|_| status)
@@ -336,7 +340,7 @@ impl Drop for LoadGuard<'_> {
         if !self.finished {
             if let Ok(mut status) = self.models.status.lock() {
                 *status = ModelStatus::Failed {
-                    kind: "load".into(),
+                    kind: ponder_error_kind::ErrorKind::ModelLoad,
                     message: "loading the model stopped before it finished".into(),
                 };
             }

@@ -1,6 +1,7 @@
 //! Rating counts per day and per model, for the export view's chart.
 
 use std::collections::BTreeMap;
+use ts_rs::TS;
 
 use ponder_store::{RatingFilter, Vote};
 use serde::Serialize;
@@ -8,7 +9,7 @@ use serde::Serialize;
 use crate::{App, Result};
 
 /// Up- and down-votes of one model on one day.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct RatingDay {
     /// UTC day, `YYYY-MM-DD`.
     pub day: String,
@@ -21,7 +22,7 @@ pub struct RatingDay {
 }
 
 /// All rating counts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
 pub struct RatingStats {
     /// By day, then model.
     pub days: Vec<RatingDay>,

@@ -168,7 +168,7 @@ async fn without_a_model_nothing_is_saved_and_the_error_says_what_to_do() {
         options: greedy(true),
     };
     let e = app.ask(ask, Arc::new(Collect::default())).await.unwrap_err();
-    assert_eq!(e.kind(), "no_model");
+    assert_eq!(e.kind().as_str(), "no_model");
     assert!(e.to_string().contains("Settings"), "{e}");
     assert_eq!(app.store().await.unwrap().counts().await.unwrap(), (0, 0));
 }
@@ -222,7 +222,7 @@ async fn a_broken_model_folder_fails_with_the_file_named_and_the_app_loads_anoth
     assert!(e.to_string().contains("model.safetensors"), "{e}");
     match app.model_status() {
         ModelStatus::Failed { kind, message } => {
-            assert_eq!(kind, "model_corrupt_file");
+            assert_eq!(kind, ponder_app::ErrorKind::ModelCorruptFile);
             assert!(message.contains("model.safetensors"));
         }
         other => panic!("{other:?}"),
@@ -244,7 +244,7 @@ async fn a_corrupt_database_is_reported_and_repaired_with_a_backup() {
     std::fs::write(dir.path().join("ponder.db"), vec![7u8; 8192]).unwrap();
     let app = App::open(AppConfig { data_dir: dir.path().into(), bundled_model: bundled() }).await;
     let e = app.store().await.unwrap_err();
-    assert_eq!(e.kind(), "corrupt");
+    assert_eq!(e.kind().as_str(), "corrupt");
     assert!(e.to_string().contains("ponder.db"), "{e}");
     let repaired = app.repair_store().await.unwrap();
     assert_eq!(std::fs::read(&repaired.backup).unwrap(), vec![7u8; 8192]);

@@ -25,7 +25,7 @@ async fn answered(app: &App, question: &str, votes: &[Vote]) {
         w.push_answer(&format!("answer {i}"));
         let a = w
             .finish(GenerationOutcome {
-                finish_reason: Some(ponder_store::FinishReason::Stop),
+                finish_reason: Some(ponder_store::EndReason::Stop),
                 answer_tokens: 2,
                 ..Default::default()
             })
@@ -76,5 +76,5 @@ async fn the_export_form_writes_files_reports_progress_and_stats_count_votes() {
     }))
     .unwrap();
     let e = app.export(again, |_| {}).await.unwrap_err();
-    assert_eq!(e.kind(), "exists", "{e}");
+    assert_eq!(e.kind().as_str(), "exists", "{e}");
 }

@@ -47,7 +47,8 @@ pub fn generation_settings(info: &ModelInfo, request: &GenerationRequest) -> Gen
     let local = std::path::Path::new(&info.id).exists();
     GenerationSettings {
         model: ModelIdentity {
-            id: info.id.clone(),
+            // The name, so statistics, filters and exports agree across machines; the path beside it.
+            id: info.name.clone(),
             path: local.then(|| info.id.clone()),
             file_hash: if local { crate::model_hash(std::path::Path::new(&info.id)) } else { None },
             architecture: Some(info.architecture.clone()),
@@ -68,7 +69,7 @@ pub fn outcome(
     thinking_ms: Option<f64>,
     total_ms: f64,
 ) -> GenerationOutcome {
-    use ponder_store::FinishReason as Stored;
+    use ponder_store::EndReason as Stored;
     let (finish_reason, error) = match finish {
         Some(FinishReason::Stop) => (Stored::Stop, None),
         Some(FinishReason::Length) => (Stored::Length, None),

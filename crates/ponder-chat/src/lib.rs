@@ -7,6 +7,7 @@
 
 mod convert;
 mod model_hash;
+mod policy;
 
 use std::time::Instant;
 
@@ -15,6 +16,7 @@ use ponder_store::{AnswerWriter, Message, MessageId, Store, StoreError, Thread};
 
 pub use convert::{context, generation_settings, outcome};
 pub use model_hash::model_hash;
+pub use policy::{AnswerOptions, SamplingRequest, DEFAULT_MAX_TOKENS, MAX_CANDIDATES};
 
 /// What can go wrong in a turn.
 #[derive(Debug, thiserror::Error)]
@@ -25,14 +27,18 @@ pub enum ChatError {
     /// The model.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// Options no turn can run with (see [`AnswerOptions::request`]).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl ChatError {
     /// A stable machine-readable name, sent across IPC next to the message.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ponder_error_kind::ErrorKind {
         match self {
             ChatError::Store(e) => e.kind(),
-            ChatError::Engine(_) => "engine",
+            ChatError::Engine(e) => e.kind(),
+            ChatError::Invalid(_) => ponder_error_kind::ErrorKind::Invalid,
         }
     }
 }
@@ -95,7 +101,8 @@ pub async fn record(
 }
 
 /// Creates the (empty, generating) answers to `question`, one per candidate, so that they are in the
-/// conversation before the first token arrives.
+/// conversation before the first token arrives. With several, the first is the branch on screen: each
+/// new answer becomes its question's active child, and the person reads the candidates from the first.
 pub async fn begin(
     store: &Store,
     question: MessageId,
@@ -105,6 +112,9 @@ pub async fn begin(
     let mut writers = Vec::with_capacity(candidates.max(1));
     for _ in 0..candidates.max(1) {
         writers.push(store.begin_answer(question, settings.clone()).await?);
+    }
+    if writers.len() > 1 {
+        store.set_active(writers[0].id()).await?;
     }
     Ok(writers)
 }

@@ -3,9 +3,10 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
+use ponder_chat::{AnswerOptions, SamplingRequest};
 use ponder_engine::{
-    CandidateEvent, DeviceChoice, Engine, Event, FinishReason, GenerationRequest, LoadOptions,
-    Quantization, Sampling,
+    CandidateEvent, ChatMessage, DeviceChoice, Engine, Event, FinishReason, GenerationRequest,
+    LoadOptions, Quantization,
 };
 
 /// Options of `ponder ask`.
@@ -43,10 +44,10 @@ pub struct AskArgs {
     /// Penalise repeated tokens (multiplicative, 1 = off).
     #[arg(long)]
     repetition_penalty: Option<f32>,
-    /// Most tokens to generate.
-    #[arg(long, default_value_t = 2048)]
-    max_tokens: usize,
-    /// Independent replies to generate; the first streams, the others print when done.
+    /// Most tokens to generate, thinking included (default 4096, as in the app).
+    #[arg(long)]
+    max_tokens: Option<usize>,
+    /// Independent replies to generate (1–4); the first streams, the others print when done.
     #[arg(short = 'n', long, default_value_t = 1)]
     candidates: usize,
     /// Print one JSON object per event instead of text.
@@ -75,22 +76,25 @@ fn parse_quantization(s: &str) -> Result<Quantization, String> {
 }
 
 impl AskArgs {
-    fn request(&self) -> GenerationRequest {
-        GenerationRequest {
+    /// The request, decided by the same turn policy as the app's.
+    fn request(&self) -> anyhow::Result<GenerationRequest> {
+        let options = AnswerOptions {
             thinking: !self.no_think,
-            sampling: Sampling {
+            thinking_budget: self.budget,
+            candidates: self.candidates,
+            sampling: Some(SamplingRequest {
                 temperature: self.temperature,
                 top_k: self.top_k,
                 top_p: self.top_p,
                 min_p: self.min_p,
                 presence_penalty: self.presence_penalty,
                 repetition_penalty: self.repetition_penalty,
-            },
+            }),
             max_tokens: self.max_tokens,
-            thinking_budget: self.budget,
-            candidates: self.candidates,
-            ..GenerationRequest::ask(self.question.clone())
-        }
+        };
+        let mut request = options.request()?;
+        request.messages = vec![ChatMessage::user(self.question.clone())];
+        Ok(request)
     }
 }
 
@@ -157,6 +161,8 @@ impl TextOut {
 
 /// Loads the model and streams the reply; Ctrl-C stops generation and keeps what was produced.
 pub async fn run(args: AskArgs) -> anyhow::Result<()> {
+    // Options no turn can run with are refused before a model is loaded for them.
+    let request = args.request()?;
     let source = crate::model_arg::resolve(args.model.as_deref()).await?;
     let options = LoadOptions {
         device: if args.gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu },
@@ -169,7 +175,6 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     // Install the Ctrl-C handler (on first poll) before any output, so an early Ctrl-C is a stop too.
     let mut interrupt = Box::pin(tokio::signal::ctrl_c());
     let _ = futures::poll!(&mut interrupt);
-    let request = args.request();
     // Started (and so checked) before the question is saved: one the engine refuses leaves nothing.
     let mut generation = engine.generate(&request).await?;
     let store = match args.save {

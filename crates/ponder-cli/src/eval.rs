@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use ponder_engine::{Engine, Event, GenerationRequest, ModelSource, Sampling};
-use ponder_train::export::replace_eval_section;
 use ponder_train::grade::is_correct;
+use ponder_train::hf_folder::replace_eval_section;
 use ponder_train::tasks::{Generator, Lang, Problem, Split, TaskKind};
 use serde::Serialize;
 

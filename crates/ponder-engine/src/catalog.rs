@@ -2,13 +2,14 @@
 //! folders or GGUF files the user names.
 
 use std::path::{Path, PathBuf};
+use ts_rs::TS;
 
 use serde::Serialize;
 
 use crate::source::{read_gguf, validate_model_dir};
 
 /// Where a model was found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelOrigin {
     /// Shipped with Ponder.
@@ -41,6 +42,23 @@ const MAX_DEPTH: u32 = 4;
 
 /// Bytes under `path`. A symlinked file counts as its target (the hub cache links snapshots to
 /// blobs); a symlinked folder is not followed, so a link loop cannot recurse forever.
+/// The name people know a model by, from where it was loaded: a hub snapshot
+/// (`…/models--Qwen--Qwen3-0.6B/snapshots/<commit>`) is its hub id, a GGUF file its name without
+/// `.gguf`, a folder its own name.
+pub fn model_name(path: &Path) -> String {
+    let parts: Vec<String> =
+        path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let snapshot = parts.iter().rposition(|p| p == "snapshots");
+    if let Some(repo) = snapshot.and_then(|i| i.checked_sub(1)).and_then(|i| parts.get(i)) {
+        if let Some(id) = repo.strip_prefix("models--") {
+            return id.replacen("--", "/", 1);
+        }
+    }
+    let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let name = file.unwrap_or_else(|| path.display().to_string());
+    name.strip_suffix(".gguf").map(String::from).unwrap_or(name)
+}
+
 fn size_of(path: &Path) -> u64 {
     fn walk(path: &Path, depth: u32) -> u64 {
         let Ok(link) = std::fs::symlink_metadata(path) else { return 0 };
@@ -122,6 +140,17 @@ pub fn local_models(bundled: &Path, hub_cache: &Path, extra: &[PathBuf]) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_are_named_as_people_know_them() {
+        let snap =
+            Path::new("/home/a/.cache/huggingface/hub/models--Qwen--Qwen3-0.6B/snapshots/0123abcd");
+        assert_eq!(model_name(snap), "Qwen/Qwen3-0.6B");
+        assert_eq!(model_name(&snap.join("model.gguf")), "Qwen/Qwen3-0.6B");
+        assert_eq!(model_name(Path::new("/opt/target/debug/models/ponder-tiny")), "ponder-tiny");
+        assert_eq!(model_name(Path::new("/m/Qwen3-0.6B-Q8_0.gguf")), "Qwen3-0.6B-Q8_0");
+        assert_eq!(model_name(Path::new("models--odd")), "models--odd");
+    }
 
     #[test]
     fn symlink_loops_are_not_followed_when_measuring_folders() {

@@ -20,6 +20,9 @@ use crate::{EngineError, ModelSource};
 pub struct ModelInfo {
     /// Folder, file or hub id it came from.
     pub id: String,
+    /// What people call it: `Qwen/Qwen3-0.6B` for a hub snapshot, else the folder's or file's name
+    /// (`ponder-tiny`), never a path that differs from machine to machine.
+    pub name: String,
     /// Architecture from `config.json` (e.g. `Qwen3ForCausalLM`).
     pub architecture: String,
     /// Device it runs on.
@@ -201,6 +204,7 @@ fn inspect(
         ModelSource::LocalDir(dir) => {
             let info = ModelInfo {
                 id: dir.display().to_string(),
+                name: crate::catalog::model_name(dir),
                 architecture: check_model_dir(dir)?,
                 device,
                 quantization,
@@ -217,6 +221,7 @@ fn inspect(
             };
             let info = ModelInfo {
                 id: file.display().to_string(),
+                name: crate::catalog::model_name(file),
                 architecture: header.architecture,
                 device,
                 quantization: Some(format!("GGUF {}", header.weights_dtype)),

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use ponder_error_kind::ErrorKind;
+
 /// Everything loading or generating can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -51,4 +53,20 @@ pub enum EngineError {
     /// The request was rejected or generation failed.
     #[error("generation failed: {0}")]
     Generation(String),
+}
+
+impl EngineError {
+    /// A stable machine-readable name, sent across IPC next to the message.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::MissingFile(_) => ErrorKind::ModelMissingFile,
+            EngineError::CorruptFile { .. } => ErrorKind::ModelCorruptFile,
+            EngineError::UnsupportedArchitecture { .. } => ErrorKind::ModelUnsupported,
+            EngineError::PromptTooLong { .. } => ErrorKind::PromptTooLong,
+            EngineError::InvalidRequest(_) => ErrorKind::Invalid,
+            EngineError::Download { .. } => ErrorKind::Download,
+            EngineError::Load(_) => ErrorKind::ModelLoad,
+            EngineError::Generation(_) => ErrorKind::Generation,
+        }
+    }
 }

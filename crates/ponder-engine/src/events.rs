@@ -1,9 +1,10 @@
 //! What a generation emits, per candidate and in order: thinking, answer, usage, and one final `Finished`.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// Why a generation ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {
     /// The model ended its answer.
@@ -17,7 +18,7 @@ pub enum FinishReason {
 }
 
 /// Token counts and speed of one generation.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct Usage {
     /// Tokens in the rendered prompt.
     pub prompt_tokens: usize,
@@ -32,8 +33,9 @@ pub struct Usage {
 }
 
 /// One event of a generation stream.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
+#[ts(rename = "GenerationEvent")]
 pub enum Event {
     /// More chain-of-thought text.
     Thinking(String),

@@ -1,6 +1,7 @@
 //! How a model is loaded: device, quantization, the stages reported, and the thread the build runs on.
 
 use std::path::{Path, PathBuf};
+use ts_rs::TS;
 
 use mistralrs::{GgufModelBuilder, IsqType, Model, ModelDType, TextModelBuilder};
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{EngineError, ModelSource};
 
 /// Where the model runs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceChoice {
     /// The CPU (the default; always available).
@@ -84,7 +85,8 @@ fn float32_weights(dir: &Path) -> bool {
     std::fs::read_to_string(dir.join("config.json")).is_ok_and(|t| t.contains("\"float32\""))
 }
 
-async fn build(source: &ModelSource, options: &LoadOptions) -> anyhow::Result<Model> {
+/// mistral.rs's build, its error (with its chain of causes) turned into ours here, at the boundary.
+async fn build(source: &ModelSource, options: &LoadOptions) -> Result<Model, EngineError> {
     let cpu = options.device == DeviceChoice::Cpu;
     match source {
         ModelSource::LocalDir(dir) => {
@@ -96,7 +98,7 @@ async fn build(source: &ModelSource, options: &LoadOptions) -> anyhow::Result<Mo
             if let Some(q) = options.quantization {
                 builder = builder.with_isq(q.isq());
             }
-            builder.build().await
+            builder.build().await.map_err(|e| EngineError::Load(format!("{e:#}")))
         }
         ModelSource::Gguf(file) => {
             let folder = file.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
@@ -106,7 +108,7 @@ async fn build(source: &ModelSource, options: &LoadOptions) -> anyhow::Result<Mo
             if cpu {
                 builder = builder.with_force_cpu();
             }
-            builder.build().await
+            builder.build().await.map_err(|e| EngineError::Load(format!("{e:#}")))
         }
     }
 }
@@ -125,12 +127,7 @@ pub(crate) async fn build_on_own_thread(
                 .enable_all()
                 .build()
                 .map_err(|e| EngineError::Load(e.to_string()))
-                .and_then(|rt| {
-                    let model = rt
-                        .block_on(build(&source, &options))
-                        .map_err(|e| EngineError::Load(format!("{e:#}")));
-                    model.map(|m| (m, rt))
-                });
+                .and_then(|rt| rt.block_on(build(&source, &options)).map(|m| (m, rt)));
             let _ = tx.send(result);
         })
         .map_err(|e| EngineError::Load(e.to_string()))?;

@@ -84,13 +84,16 @@ pub struct GenerationRequest {
 }
 
 impl GenerationRequest {
+    /// Most tokens of a request when nobody says otherwise (the turn policy in `ponder-chat` uses it too).
+    pub const DEFAULT_MAX_TOKENS: usize = 4096;
+
     /// A single question with thinking on and the model's own sampling defaults.
     pub fn ask(question: impl Into<String>) -> Self {
         Self {
             messages: vec![ChatMessage::user(question)],
             thinking: true,
             sampling: Sampling::default(),
-            max_tokens: 1024,
+            max_tokens: Self::DEFAULT_MAX_TOKENS,
             thinking_budget: None,
             candidates: 1,
         }

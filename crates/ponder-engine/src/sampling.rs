@@ -48,7 +48,7 @@ mod tests {
         assert_eq!(p.temperature, Some(0.6));
         assert_eq!(p.top_k, Some(20));
         assert_eq!(p.top_p, Some(0.8));
-        assert_eq!(p.max_len, Some(1024));
+        assert_eq!(p.max_len, Some(GenerationRequest::DEFAULT_MAX_TOKENS));
     }
 
     #[test]

@@ -9,62 +9,9 @@ use std::time::Instant;
 
 use ponder_export::{export, ExportOptions};
 use ponder_store::Store;
-use sqlx::Connection;
 
 const SIZES: [usize; 3] = [10_000, 30_000, 100_000];
 const CHILD: &str = "PONDER_EXPORT_BENCH_DB";
-
-/// Ratings in pairs: each conversation has a question and two answers, one up and one down.
-async fn build(path: &std::path::Path, ratings: usize) {
-    let _ = std::fs::remove_file(path);
-    Store::open(path).await.unwrap().close().await;
-    let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
-    let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
-    sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
-    let thinking = "Add the digits from the right, writing each carry. ".repeat(6);
-    for c in 0..(ratings / 2) as i64 {
-        let (q, a, b) = (3 * c + 1, 3 * c + 2, 3 * c + 3);
-        sqlx::query("INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?1, 'q', ?1, ?1)")
-            .bind(c + 1)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query(
-            "INSERT INTO messages (id, conversation_id, parent_id, role, content, thinking, status, created_at, updated_at) VALUES
-             (?1, ?4, NULL, 'user', 'What is ' || ?4 || ' + 589?', NULL, 'complete', 1, 1),
-             (?2, ?4, ?1, 'assistant', 'The sum is ' || (?4 + 589) || '.', ?5, 'complete', 2, 2),
-             (?3, ?4, ?1, 'assistant', 'The sum is ' || (?4 + 590) || '.', ?5, 'complete', 3, 3)",
-        )
-        .bind(q)
-        .bind(a)
-        .bind(b)
-        .bind(c + 1)
-        .bind(&thinking)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO generations (message_id, model_id, device, thinking_enabled, app_version, total_ms, finish_reason)
-             VALUES (?1, 'ponder-tiny', 'cpu', 1, '0.1.0', 100, 'stop'), (?2, 'ponder-tiny', 'cpu', 1, '0.1.0', 100, 'stop')",
-        )
-        .bind(a)
-        .bind(b)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO ratings (message_id, answer_vote, tags, created_at, updated_at)
-             VALUES (?1, 1, '[\"correct\"]', 5, 5), (?2, -1, '[\"wrong_answer\"]', 5, 5)",
-        )
-        .bind(a)
-        .bind(b)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    }
-    sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-}
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -110,7 +57,7 @@ async fn main() {
             Err(_) => false,
         };
         if !ready {
-            build(&db, n).await;
+            ponder_store::fixtures::seed_rated_pairs(&db, n / 2).await.unwrap();
         }
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .env(CHILD, &db)

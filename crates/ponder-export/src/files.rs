@@ -1,4 +1,5 @@
-//! The export's output files: one buffered writer per file, row counts, and the test/train split.
+//! The export's output files: the hidden folder they are written in and its move into place, one
+//! buffered writer per file, row counts, and the test/train split.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -71,4 +72,24 @@ impl Files {
         *self.report.rows.get_mut(&name).expect("counted") += 1;
         Ok(())
     }
+}
+
+/// A hidden sibling of `dest` to write into, after checking `dest` is new or empty.
+pub(crate) fn make_staging(dest: &Path) -> Result<PathBuf, ExportError> {
+    if dest.exists() && std::fs::read_dir(dest).map_err(io("reading", dest))?.next().is_some() {
+        return Err(ExportError::Exists(dest.to_path_buf()));
+    }
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let staging = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(io("creating", &staging))?;
+    Ok(staging)
+}
+
+/// Renames the finished folder into place (the folder is complete or absent).
+pub(crate) fn put_in_place(staging: &Path, dest: &Path) -> Result<(), ExportError> {
+    if dest.exists() {
+        std::fs::remove_dir(dest).map_err(io("replacing", dest))?;
+    }
+    std::fs::rename(staging, dest).map_err(io("moving into place", dest))
 }

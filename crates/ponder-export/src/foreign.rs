@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::chat::ChatMessage;
+use crate::messages::ChatMessage;
 use crate::rows::{DpoRow, KtoRow};
 
 /// A sharegpt turn: `{"from": "human" | "gpt", "value": …}`.

@@ -9,26 +9,31 @@
 //! Architecture invariant: this crate reads the store through its public API and writes no SQL.
 
 pub mod card;
-pub mod chat;
 mod files;
 pub mod foreign;
+pub mod messages;
+mod pages;
 pub mod pairs;
 pub mod rows;
+mod write;
 
-use files::{in_test_split, io, Files};
+use files::{make_staging, put_in_place};
+use pages::{read_pages, Page};
+use write::write_all;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use ponder_store::{ConversationId, RatedAnswer, RatingFilter, Store, StoreError, Vote};
+use ponder_store::{RatingFilter, Store, StoreError};
 use serde::Serialize;
+use ts_rs::TS;
 
-pub use chat::ReasoningStyle;
+pub use messages::ReasoningStyle;
 
 /// A file format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "ExportFormat")]
 pub enum Format {
     /// `{"prompt", "completion", "label"}` (TRL KTOTrainer).
     Kto,
@@ -136,7 +141,7 @@ impl Default for ExportOptions {
 }
 
 /// What an export wrote.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, TS)]
 pub struct ExportReport {
     /// Rows per file, by file name.
     pub rows: BTreeMap<String, usize>,
@@ -175,6 +180,9 @@ pub enum ExportError {
     /// The destination already holds files.
     #[error("{0} already exists and is not empty; choose a new folder")]
     Exists(PathBuf),
+    /// The thread writing the files failed unexpectedly.
+    #[error("the export's writing task failed: {0}")]
+    Task(String),
     /// Writing files.
     #[error("{action} {path}: {source}")]
     Io {
@@ -190,11 +198,13 @@ pub enum ExportError {
 
 impl ExportError {
     /// A stable machine-readable name, sent across IPC next to the message.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ponder_error_kind::ErrorKind {
+        use ponder_error_kind::ErrorKind;
         match self {
             ExportError::Store(e) => e.kind(),
-            ExportError::Exists(_) => "exists",
-            ExportError::Io { .. } => "io",
+            ExportError::Exists(_) => ErrorKind::Exists,
+            ExportError::Io { .. } => ErrorKind::Io,
+            ExportError::Task(_) => ErrorKind::Internal,
         }
     }
 }
@@ -209,214 +219,42 @@ pub async fn export(
 }
 
 /// [`export`], calling `on_progress` with the number of rated answers read so far after each page.
+///
+/// The store is read here, on the runtime; rows are built and files written and synced on a blocking
+/// thread that receives the pages, so a slow disk never stalls the runtime the window's commands run on.
 pub async fn export_with_progress(
     store: &Store,
     dest: &Path,
     options: &ExportOptions,
-    on_progress: impl FnMut(usize),
-) -> Result<ExportReport, ExportError> {
-    if dest.exists() && std::fs::read_dir(dest).map_err(io("reading", dest))?.next().is_some() {
-        return Err(ExportError::Exists(dest.to_path_buf()));
-    }
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let staging = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(io("creating", &staging))?;
-    let result = write_all(store, &staging, options, on_progress).await;
-    let report = match result {
-        Ok(report) => report,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    if dest.exists() {
-        std::fs::remove_dir(dest).map_err(io("replacing", dest))?;
-    }
-    std::fs::rename(&staging, dest).map_err(io("moving into place", dest))?;
-    Ok(report)
-}
-
-async fn write_all(
-    store: &Store,
-    dir: &Path,
-    options: &ExportOptions,
     mut on_progress: impl FnMut(usize),
 ) -> Result<ExportReport, ExportError> {
-    let split = options.test_fraction > 0.0;
-    let mut files = Files {
-        dir: dir.to_path_buf(),
-        split,
-        open: BTreeMap::new(),
-        report: ExportReport::default(),
+    let staging = {
+        let dest = dest.to_path_buf();
+        blocking(move || make_staging(&dest)).await?
     };
-    let mut formats = options.formats.clone();
-    formats.sort();
-    formats.dedup();
-    let mut outputs: Vec<Output> =
-        formats.iter().flat_map(|f| f.outputs().iter().copied()).collect();
-    outputs.sort();
-    for o in &outputs {
-        for test in if split { vec![false, true] } else { vec![false] } {
-            let name = files.name(*o, test);
-            files.create(name)?;
+    let (pages, received) = tokio::sync::mpsc::channel::<Page>(2);
+    let writer = {
+        let (staging, options) = (staging.clone(), options.clone());
+        tokio::task::spawn_blocking(move || write_all(&staging, &options, received))
+    };
+    let read = read_pages(store, options, pages, &mut on_progress).await;
+    let written = writer.await.map_err(|e| ExportError::Task(e.to_string())).and_then(|r| r);
+    // A store error stops the reading first; the writer then ends early with what it had.
+    let finished = read.and(written);
+    let dest = dest.to_path_buf();
+    blocking(move || match finished {
+        Ok(report) => put_in_place(&staging, &dest).map(|()| report),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Err(e)
         }
-    }
-    let wants = |o: Output| outputs.contains(&o);
-    let style = options.reasoning;
-    let mut after = None;
-    loop {
-        let page = store.rated_answers(&options.filter, after, 50).await?;
-        // Siblings (same question) are adjacent groups within a page.
-        let question_of =
-            |a: &RatedAnswer| (a.conversation.id, a.answer.parent_id.map_or(0, |p| p.0));
-        let mut by_question: BTreeMap<(ConversationId, i64), Vec<&RatedAnswer>> = BTreeMap::new();
-        for a in &page.answers {
-            by_question.entry(question_of(a)).or_default().push(a);
-        }
-        let contradictory = contradictions(&by_question, style);
-        for a in &page.answers {
-            let test = in_test_split(a.conversation.id, options.seed, options.test_fraction);
-            account(&mut files.report, a, style);
-            for row in rows::kto(a, style) {
-                if contradictory.contains(&(question_of(a), completion_key(&row))) {
-                    files.report.contradictory_kto += 1;
-                    continue;
-                }
-                if row.label {
-                    files.report.kto_desirable += 1;
-                } else {
-                    files.report.kto_undesirable += 1;
-                }
-                if wants(Output::Kto) {
-                    files.write(Output::Kto, test, &row)?;
-                }
-                if wants(Output::LlamaFactoryKto) {
-                    files.write(
-                        Output::LlamaFactoryKto,
-                        test,
-                        &foreign::LlamaFactoryKto::from(&row),
-                    )?;
-                }
-            }
-            if wants(Output::Sft) {
-                for row in rows::sft(a, style) {
-                    files.write(Output::Sft, test, &row)?;
-                }
-            }
-            if wants(Output::Archive) {
-                let history = store.rating_history(a.answer.id).await?;
-                let (context, answer) = rows::with_canonical_sampling(a);
-                let row = rows::ArchiveRow {
-                    schema_version: rows::ARCHIVE_SCHEMA_VERSION,
-                    conversation: &a.conversation,
-                    context: &context,
-                    answer: &answer,
-                    rating_history: &history,
-                };
-                files.write(Output::Archive, test, &row)?;
-            }
-        }
-        for ((conversation, _), siblings) in &by_question {
-            let test = in_test_split(*conversation, options.seed, options.test_fraction);
-            let set = pairs::pairs(siblings, options.max_pairs_per_prompt);
-            files.report.identical_pairs += set.identical;
-            for pair in set.pairs {
-                let Some(row) = rows::dpo(&pair, style) else { continue };
-                // Different thinking, same answer: identical once the style drops the thinking.
-                if row.chosen == row.rejected {
-                    files.report.identical_pairs += 1;
-                    continue;
-                }
-                files.report.pairs += 1;
-                files.report.cross_model_pairs += usize::from(pair.cross_model);
-                files.report.system_prompts |=
-                    row.prompt.first().is_some_and(|m| m.role == "system");
-                if wants(Output::Dpo) {
-                    files.write(Output::Dpo, test, &row)?;
-                }
-                if wants(Output::LlamaFactoryDpo) {
-                    files.write(
-                        Output::LlamaFactoryDpo,
-                        test,
-                        &foreign::LlamaFactoryDpo::from(&row),
-                    )?;
-                }
-                if wants(Output::OpenAiDpo) {
-                    files.write(Output::OpenAiDpo, test, &foreign::OpenAiPreference::from(&row))?;
-                }
-            }
-        }
-        on_progress(files.report.rated);
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    for (name, out) in &mut files.open {
-        let path = dir.join(name);
-        out.flush().map_err(io("writing", &path))?;
-        out.get_ref().sync_all().map_err(io("syncing", &path))?;
-    }
-    if formats.contains(&Format::LlamaFactory) {
-        let mut info = std::collections::BTreeMap::new();
-        for name in files.report.rows.keys().filter(|n| n.starts_with("llamafactory_")) {
-            let entry = name.trim_end_matches(".jsonl").replacen("llamafactory", "ponder", 1);
-            let value = if name.contains("_dpo") {
-                foreign::dataset_info_dpo(name, files.report.system_prompts)
-            } else {
-                foreign::dataset_info_kto(name)
-            };
-            info.insert(entry, value);
-        }
-        let path = dir.join("dataset_info.json");
-        let text = serde_json::to_string_pretty(&info).expect("json") + "\n";
-        std::fs::write(&path, text).map_err(io("writing", &path))?;
-    }
-    let card = card::render(&files.report, options, &formats);
-    let path = dir.join("README.md");
-    std::fs::write(&path, card).map_err(io("writing", &path))?;
-    Ok(files.report)
+    })
+    .await
 }
 
-/// A KTO row's completion, as a key for finding the same answer rated both ways.
-fn completion_key(row: &rows::KtoRow) -> String {
-    serde_json::to_string(&row.completion).expect("json")
-}
-
-/// The (question, completion) keys rated both up and down among one page's siblings.
-fn contradictions(
-    by_question: &BTreeMap<(ConversationId, i64), Vec<&RatedAnswer>>,
-    style: ReasoningStyle,
-) -> std::collections::HashSet<((ConversationId, i64), String)> {
-    let mut out = std::collections::HashSet::new();
-    for (question, siblings) in by_question {
-        let mut labels: BTreeMap<String, (bool, bool)> = BTreeMap::new();
-        for a in siblings {
-            for row in rows::kto(a, style) {
-                let seen = labels.entry(completion_key(&row)).or_default();
-                if row.label {
-                    seen.0 = true;
-                } else {
-                    seen.1 = true;
-                }
-            }
-        }
-        out.extend(
-            labels.into_iter().filter(|(_, (up, down))| *up && *down).map(|(k, _)| (*question, k)),
-        );
-    }
-    out
-}
-
-fn account(report: &mut ExportReport, a: &RatedAnswer, style: ReasoningStyle) {
-    report.rated += 1;
-    match a.answer.rating.as_ref().and_then(|r| r.input.answer) {
-        Some(Vote::Up) => report.up += 1,
-        Some(Vote::Down) => report.down += 1,
-        None => {}
-    }
-    if rows::answer_message(a, style).is_none() {
-        report.skipped_inline += 1;
-    }
+/// Runs file work on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ExportError> + Send + 'static,
+) -> Result<T, ExportError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| ExportError::Task(e.to_string()))?
 }

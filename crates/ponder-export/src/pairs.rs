@@ -7,9 +7,9 @@
 //! still appear in KTO). Two answers with the same text and thinking rated both ways (a model that
 //! samples the same chain twice) teach DPO nothing: they make no pair and are counted instead.
 
-use ponder_store::{FinishReason, MessageStatus, RatedAnswer, Vote};
+use ponder_store::{EndReason, MessageStatus, RatedAnswer, Vote};
 
-use crate::chat::thinking_of;
+use crate::messages::thinking_of;
 
 /// The preferred side of a pair.
 #[derive(Clone, Copy, Debug)]
@@ -46,7 +46,7 @@ pub fn can_be_chosen(a: &RatedAnswer) -> bool {
         .generation
         .as_ref()
         .and_then(|g| g.outcome.as_ref())
-        .is_some_and(|o| o.finish_reason == Some(FinishReason::Length));
+        .is_some_and(|o| o.finish_reason == Some(EndReason::Length));
     vote(a) == Some(Vote::Up)
         && a.answer.status == MessageStatus::Complete
         && !truncated

@@ -4,7 +4,7 @@
 use ponder_store::{RatedAnswer, Rating, Vote};
 use serde::Serialize;
 
-use crate::chat::{
+use crate::messages::{
     completion, corrected_completion, prompt, thinking_of, ChatMessage, ReasoningStyle,
 };
 use crate::pairs::{Chosen, Pair};

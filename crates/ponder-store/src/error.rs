@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use ponder_error_kind::ErrorKind;
+
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -66,16 +68,16 @@ pub enum StoreError {
 
 impl StoreError {
     /// A stable machine-readable name, sent across IPC next to the message.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            StoreError::Locked { .. } => "locked",
-            StoreError::Corrupt { .. } => "corrupt",
-            StoreError::Migration { .. } => "migration",
-            StoreError::NotFound { .. } => "not_found",
-            StoreError::Invalid(_) => "invalid",
-            StoreError::Io { .. } => "io",
-            StoreError::Database { .. } => "database",
-            StoreError::WriterGone => "writer_gone",
+            StoreError::Locked { .. } => ErrorKind::Locked,
+            StoreError::Corrupt { .. } => ErrorKind::Corrupt,
+            StoreError::Migration { .. } => ErrorKind::Migration,
+            StoreError::NotFound { .. } => ErrorKind::NotFound,
+            StoreError::Invalid(_) => ErrorKind::Invalid,
+            StoreError::Io { .. } => ErrorKind::Io,
+            StoreError::Database { .. } => ErrorKind::Database,
+            StoreError::WriterGone => ErrorKind::WriterGone,
         }
     }
 

@@ -24,6 +24,7 @@
 //! Architecture invariant: no Tauri, no engine. Callers convert their own types into the records here.
 
 mod error;
+pub mod fixtures;
 mod location;
 mod open;
 mod queries;

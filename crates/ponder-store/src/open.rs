@@ -86,6 +86,36 @@ fn backup_path(path: &Path, label: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Removes a database file and its side files, if there.
+fn remove_all(p: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(side_file(p, suffix));
+    }
+}
+
+/// Repair's first step, byte for byte: the damaged file and its `-wal`/`-shm` to `backup` (kept for the
+/// person), then the file and its WAL to `work` (which the salvage reads, and SQLite may change).
+fn copy_aside(path: &Path, backup: &Path, work: &Path) -> Result<()> {
+    std::fs::copy(path, backup).map_err(io_err("backing up", path))?;
+    for suffix in ["-wal", "-shm"] {
+        let side = side_file(path, suffix);
+        if side.exists() {
+            std::fs::copy(&side, side_file(backup, suffix)).map_err(io_err("backing up", &side))?;
+        }
+    }
+    let copied = std::fs::copy(path, work).and_then(|_| {
+        let wal = side_file(path, "-wal");
+        if wal.exists() {
+            std::fs::copy(&wal, side_file(work, "-wal"))?;
+        }
+        Ok(())
+    });
+    copied.map_err(|source| {
+        remove_all(work);
+        StoreError::Io { action: "copying", path: path.to_path_buf(), source }
+    })
+}
+
 impl Store {
     /// Opens (or creates) the database at `path` with default options.
     pub async fn open(path: impl Into<PathBuf>) -> Result<Store> {
@@ -132,33 +162,19 @@ impl Store {
     /// original is left exactly where it was and the error says why.
     pub async fn repair(path: &Path) -> Result<RepairReport> {
         let backup = backup_path(path, "damaged");
-        std::fs::copy(path, &backup).map_err(io_err("backing up", path))?;
-        for suffix in ["-wal", "-shm"] {
-            let side = side_file(path, suffix);
-            if side.exists() {
-                std::fs::copy(&side, side_file(&backup, suffix))
-                    .map_err(io_err("backing up", &side))?;
-            }
-        }
         // SQLite replays a WAL into the file it reads, so the salvage works on a copy of its own.
         let work = backup_path(path, "salvaging");
         let rebuilt = backup_path(path, "rebuilt");
-        let remove_all = |p: &Path| {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let _ = std::fs::remove_file(side_file(p, suffix));
-            }
+        // Copying a large history takes a while: on a blocking thread, not the runtime's.
+        let copying = {
+            let (path, backup, work) = (path.to_path_buf(), backup.clone(), work.clone());
+            tokio::task::spawn_blocking(move || copy_aside(&path, &backup, &work))
         };
-        let copied = std::fs::copy(path, &work).and_then(|_| {
-            let wal = side_file(path, "-wal");
-            if wal.exists() {
-                std::fs::copy(&wal, side_file(&work, "-wal"))?;
-            }
-            Ok(())
-        });
-        if let Err(source) = copied {
-            remove_all(&work);
-            return Err(StoreError::Io { action: "copying", path: path.to_path_buf(), source });
-        }
+        copying.await.map_err(|e| StoreError::Io {
+            action: "copying",
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        })??;
         let salvaged = salvage(&work, &rebuilt).await;
         remove_all(&work);
         let salvaged = match salvaged {

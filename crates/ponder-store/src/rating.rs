@@ -2,9 +2,10 @@
 //! tags from a fixed list, a comment, and an answer the person wrote themselves.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// Thumbs up or down.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Vote {
     /// Good.
@@ -31,7 +32,7 @@ impl Vote {
 }
 
 /// Why an answer was rated as it was (a fixed list, so tags can be counted and filtered on).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RatingTag {
     /// The answer is right.
@@ -73,7 +74,7 @@ impl RatingTag {
 }
 
 /// What the person chose; at least the answer vote or a corrected answer must be given.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct RatingInput {
     /// Thumbs on the answer.
     pub answer: Option<Vote>,
@@ -88,7 +89,7 @@ pub struct RatingInput {
 }
 
 /// A rating as stored.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Rating {
     /// What was chosen.
     #[serde(flatten)]

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use crate::error::{Result, StoreError};
 use crate::queries::activate;
 use crate::{
-    FinishReason, GenerationOutcome, GenerationSettings, Message, MessageId, MessageStatus, Role,
+    EndReason, GenerationOutcome, GenerationSettings, Message, MessageId, MessageStatus, Role,
     Store,
 };
 
@@ -106,10 +106,10 @@ impl Store {
         end: Option<&GenerationOutcome>,
     ) -> Result<()> {
         let status = end.map_or(MessageStatus::Generating, |o| match o.finish_reason {
-            None | Some(FinishReason::Stop | FinishReason::Length) => MessageStatus::Complete,
-            Some(FinishReason::Cancelled) => MessageStatus::Stopped,
-            Some(FinishReason::Error) => MessageStatus::Failed,
-            Some(FinishReason::Interrupted) => MessageStatus::Interrupted,
+            None | Some(EndReason::Stop | EndReason::Length) => MessageStatus::Complete,
+            Some(EndReason::Cancelled) => MessageStatus::Stopped,
+            Some(EndReason::Error) => MessageStatus::Failed,
+            Some(EndReason::Interrupted) => MessageStatus::Interrupted,
         });
         let now = self.now();
         let mut tx = self.writer.begin().await.map_err(self.sql_err())?;
@@ -149,7 +149,7 @@ impl Store {
             .bind(o.time_to_first_token_ms)
             .bind(o.thinking_ms)
             .bind(o.total_ms)
-            .bind(o.finish_reason.unwrap_or(FinishReason::Stop))
+            .bind(o.finish_reason.unwrap_or(EndReason::Stop))
             .bind(&o.error)
             .bind(id)
             .execute(&mut *tx)
@@ -226,7 +226,7 @@ async fn save_while_streaming(
             }
             None => {
                 let outcome = GenerationOutcome {
-                    finish_reason: Some(FinishReason::Interrupted),
+                    finish_reason: Some(EndReason::Interrupted),
                     ..GenerationOutcome::default()
                 };
                 if let Err(e) = store.append(id, &pending, Some(&outcome)).await {

@@ -1,10 +1,11 @@
 //! The records the store reads and writes: conversations, messages, generation metadata.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// A conversation's id.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type, TS,
 )]
 #[serde(transparent)]
 #[sqlx(transparent)]
@@ -12,14 +13,14 @@ pub struct ConversationId(pub i64);
 
 /// A message's id.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type, TS,
 )]
 #[serde(transparent)]
 #[sqlx(transparent)]
 pub struct MessageId(pub i64);
 
 /// Who wrote a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, TS)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(rename_all = "snake_case")]
 pub enum Role {
@@ -32,7 +33,7 @@ pub enum Role {
 }
 
 /// Where a message is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, TS)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(rename_all = "snake_case")]
 pub enum MessageStatus {
@@ -49,7 +50,7 @@ pub enum MessageStatus {
 }
 
 /// A conversation as listed in the sidebar.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, TS)]
 pub struct Conversation {
     /// Its id.
     pub id: ConversationId,
@@ -64,7 +65,7 @@ pub struct Conversation {
 }
 
 /// Where the next page of conversations starts (keyset pagination: stable while new ones arrive).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PageCursor {
     /// `updated_at` of the last conversation on the previous page.
     pub updated_at: i64,
@@ -73,7 +74,7 @@ pub struct PageCursor {
 }
 
 /// One page of conversations, newest activity first.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct ConversationPage {
     /// The conversations on this page.
     pub items: Vec<Conversation>,
@@ -82,7 +83,7 @@ pub struct ConversationPage {
 }
 
 /// The model that produced an answer, as exactly as it can be named.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct ModelIdentity {
     /// Hugging Face id, or the name of the bundled model.
     pub id: String,
@@ -99,7 +100,7 @@ pub struct ModelIdentity {
 }
 
 /// What is known when an answer starts: the model and every setting it runs with.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct GenerationSettings {
     /// The model.
     pub model: ModelIdentity,
@@ -114,10 +115,10 @@ pub struct GenerationSettings {
 }
 
 /// How a generation ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, TS)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(rename_all = "snake_case")]
-pub enum FinishReason {
+pub enum EndReason {
     /// The model ended its answer.
     Stop,
     /// It hit the token limit (the answer is truncated).
@@ -131,7 +132,7 @@ pub enum FinishReason {
 }
 
 /// What is known when an answer ends: counts, timings, and why it ended.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct GenerationOutcome {
     /// Tokens in the rendered prompt.
     pub prompt_tokens: u32,
@@ -146,13 +147,13 @@ pub struct GenerationOutcome {
     /// Milliseconds from request to end.
     pub total_ms: f64,
     /// Why it ended (`None` is read as `Stop`).
-    pub finish_reason: Option<FinishReason>,
+    pub finish_reason: Option<EndReason>,
     /// The engine's error, when it failed.
     pub error: Option<String>,
 }
 
 /// An answer's provenance: settings from the start, outcome from the end (absent if it never ended).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Generation {
     /// Model and settings.
     pub settings: GenerationSettings,
@@ -161,7 +162,7 @@ pub struct Generation {
 }
 
 /// One message of a conversation's tree.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Message {
     /// Its id.
     pub id: MessageId,
@@ -188,7 +189,7 @@ pub struct Message {
 }
 
 /// A conversation opened for reading: every message of every branch, and the branch on screen.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Thread {
     /// The conversation.
     pub conversation: Conversation,

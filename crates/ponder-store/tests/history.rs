@@ -53,7 +53,7 @@ async fn every_generation_setting_comes_back() {
         time_to_first_token_ms: Some(12.5),
         thinking_ms: Some(300.0),
         total_ms: 420.0,
-        finish_reason: Some(ponder_store::FinishReason::Length),
+        finish_reason: Some(ponder_store::EndReason::Length),
         error: None,
     };
     let m = writer.finish(outcome.clone()).await.unwrap();
@@ -82,7 +82,7 @@ async fn answers_only_follow_questions_and_questions_need_text() {
     ));
     let (other, _) = store.start_conversation("other").await.unwrap();
     let e = store.add_question(other.id, Some(a.id), "wrong tree").await.unwrap_err();
-    assert_eq!(e.kind(), "not_found");
+    assert_eq!(e.kind().as_str(), "not_found");
 }
 
 #[tokio::test]
@@ -122,7 +122,7 @@ async fn rename_and_delete_with_undo() {
 
     store.delete_conversation(conv.id).await.unwrap();
     assert!(store.list_conversations(10, None).await.unwrap().items.is_empty());
-    assert_eq!(store.thread(conv.id).await.unwrap_err().kind(), "not_found");
+    assert_eq!(store.thread(conv.id).await.unwrap_err().kind().as_str(), "not_found");
     store.restore_conversation(conv.id).await.unwrap();
     assert_eq!(store.thread(conv.id).await.unwrap().messages.len(), 1);
 

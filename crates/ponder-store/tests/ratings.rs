@@ -74,5 +74,5 @@ async fn only_finished_answers_can_be_rated_and_a_rating_needs_a_choice() {
         RatingInput { corrected_answer: Some("Hello!".into()), ..Default::default() };
     assert_eq!(store.rate(a.id, only_correction.clone()).await.unwrap().input, only_correction);
     let e = store.rate(ponder_store::MessageId(999), up).await.unwrap_err();
-    assert_eq!(e.kind(), "not_found");
+    assert_eq!(e.kind().as_str(), "not_found");
 }

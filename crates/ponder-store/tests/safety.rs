@@ -29,7 +29,7 @@ async fn a_file_that_is_not_a_database_is_reported_then_moved_aside_by_repair() 
     std::fs::write(&db, &garbage).unwrap();
 
     let e = Store::open(&db).await.unwrap_err();
-    assert_eq!(e.kind(), "corrupt", "{e}");
+    assert_eq!(e.kind().as_str(), "corrupt", "{e}");
     assert!(e.to_string().contains(&db.display().to_string()), "names the file: {e}");
     assert_eq!(std::fs::read_to_string(&db).unwrap(), garbage, "opening changed nothing");
 
@@ -88,7 +88,7 @@ async fn damaged_pages_give_a_corrupt_error_and_repair_keeps_a_backup() {
             failure.expect("reading damaged pages fails")
         }
     };
-    assert_eq!(error.kind(), "corrupt", "{error}");
+    assert_eq!(error.kind().as_str(), "corrupt", "{error}");
     let before_repair = std::fs::read(&db).unwrap();
     let report = Store::repair(&db).await.unwrap();
     assert!(

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ponder_store::{FinishReason, MessageStatus, Store, StoreOptions};
+use ponder_store::{EndReason, MessageStatus, Store, StoreOptions};
 
 async fn store_flushing_every(ms: u64) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -46,7 +46,7 @@ async fn stopping_keeps_the_partial_answer_and_a_dropped_writer_marks_it_interru
     writer.push_thinking("halfway through");
     let stopped = writer
         .finish(ponder_store::GenerationOutcome {
-            finish_reason: Some(FinishReason::Cancelled),
+            finish_reason: Some(EndReason::Cancelled),
             ..Default::default()
         })
         .await
@@ -124,7 +124,7 @@ async fn a_process_killed_mid_answer_keeps_all_but_the_last_second_marked_interr
     let answer = thread.active_messages()[1].clone();
     assert_eq!(answer.status, MessageStatus::Interrupted);
     let finish = answer.generation.unwrap().outcome.and_then(|o| o.finish_reason);
-    assert_eq!(finish, Some(FinishReason::Interrupted));
+    assert_eq!(finish, Some(EndReason::Interrupted));
     // The child may have pushed (and saved) a little past the last line read here before it died, so
     // compare with a stream longer than anything it could have written.
     let full: String = (0..pushed).map(word).collect();

@@ -1,8 +1,8 @@
 //! Greedy decoding with the trainer's own forward pass: a cross-check for what mistral.rs generates.
 
 use candle_core::{Device, Tensor};
-use ponder_train::chat::{render_prompt, Role};
 use ponder_train::model::Qwen3;
+use ponder_train::template::{render_prompt, Role};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

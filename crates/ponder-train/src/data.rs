@@ -5,8 +5,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokenizers::Tokenizer;
 
-use crate::chat::{self, TextExample};
 use crate::tasks::{Generator, Problem, Split};
+use crate::template::{self, TextExample};
 use crate::TrainError;
 
 /// One tokenized example: ids, and which positions the loss is computed on (the assistant's tokens).
@@ -40,7 +40,7 @@ pub fn text_examples(
         let history = if gen.rng().random_bool(mix.history) { Some(gen.mixed()) } else { None };
         let p = gen.mixed();
         let thinking = gen.rng().random_bool(mix.thinking);
-        let ex = chat::example(&p, thinking, history.as_ref());
+        let ex = template::example(&p, thinking, history.as_ref());
         out.push((p, ex));
     }
     out

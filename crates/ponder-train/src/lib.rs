@@ -8,16 +8,16 @@
 //!
 //! This crate never runs inference for the app and never names mistral.rs: serving is `ponder-engine`'s job.
 
-pub mod chat;
 pub mod data;
-pub mod export;
 pub mod gguf;
 pub mod grade;
+pub mod hf_folder;
 pub mod loss;
 pub mod model;
 pub mod ops;
 pub mod optim;
 pub mod tasks;
+pub mod template;
 pub mod tokenizer;
 pub mod train;
 
@@ -60,6 +60,19 @@ pub enum TrainError {
 }
 
 impl TrainError {
+    /// A stable machine-readable name, sent across IPC next to the message.
+    pub fn kind(&self) -> ponder_error_kind::ErrorKind {
+        use ponder_error_kind::ErrorKind;
+        match self {
+            TrainError::Tensor(_) => ErrorKind::Tensor,
+            TrainError::Tokenizer(_) => ErrorKind::Tokenizer,
+            TrainError::Io { .. } => ErrorKind::Io,
+            TrainError::Corrupt { .. } => ErrorKind::FileCorrupt,
+            TrainError::Interrupted { .. } => ErrorKind::Interrupted,
+            TrainError::Config(_) => ErrorKind::Invalid,
+        }
+    }
+
     pub(crate) fn tokenizer(e: impl std::fmt::Display) -> Self {
         TrainError::Tokenizer(e.to_string())
     }

@@ -179,7 +179,7 @@ impl Qwen3 {
         Ok(Self { cfg: cfg.clone(), embed, layers, norm, rope })
     }
 
-    /// Loads a Hugging Face folder written by [`crate::export`] (or any Qwen3 checkpoint in f32).
+    /// Loads a Hugging Face folder written by [`crate::hf_folder`] (or any Qwen3 checkpoint in f32).
     pub fn load_hf(dir: &std::path::Path, device: &Device) -> Result<(Self, VarMap), TrainError> {
         let cfg_path = dir.join("config.json");
         let text = std::fs::read_to_string(&cfg_path).map_err(TrainError::io(&cfg_path))?;

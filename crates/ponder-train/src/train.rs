@@ -15,7 +15,7 @@ use crate::data::{self, Mix};
 use crate::model::{Qwen3, Qwen3Config};
 use crate::optim::{AdamW, AdamWConfig, Schedule};
 use crate::tasks::Split;
-use crate::{export, loss, tokenizer, TrainError};
+use crate::{hf_folder, loss, tokenizer, TrainError};
 
 /// Everything that determines a training run; the same settings give the same model when run with the
 /// same number of gradient workers (`loss::set_workers`) on the same kind of CPU.
@@ -292,7 +292,7 @@ pub fn run(
         parameters: mcfg.parameter_count(),
     };
     say(format!("held-out loss {held_out_loss:.4}; writing {}", out.display()));
-    export::write_model(out, &mcfg, &vars, &tok, &report)?;
+    hf_folder::write_model(out, &mcfg, &vars, &tok, &report)?;
     Ok(report)
 }
 
@@ -320,7 +320,7 @@ pub fn snapshot(cfg: &TrainConfig, run: &RunDir, out: &Path) -> Result<usize, Tr
         seconds: f64::NAN,
         parameters: mcfg.parameter_count(),
     };
-    export::write_model(out, &mcfg, &vars, &tok, &report)?;
+    hf_folder::write_model(out, &mcfg, &vars, &tok, &report)?;
     Ok(meta.step)
 }
 

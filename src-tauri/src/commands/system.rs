@@ -6,6 +6,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use super::AppState;
 use crate::error::{CmdResult, IpcError};
+use ponder_app::ErrorKind;
 
 /// A native folder or GGUF-file picker; `None` when cancelled.
 #[tauri::command]
@@ -18,9 +19,9 @@ pub async fn pick_path<R: Runtime>(
     match kind.as_str() {
         "folder" => dialog.pick_folder(move |p| drop(tx.send(p))),
         "gguf" => dialog.add_filter("GGUF model", &["gguf"]).pick_file(move |p| drop(tx.send(p))),
-        other => return Err(IpcError::new("invalid", format!("no picker for {other}"))),
+        other => return Err(IpcError::new(ErrorKind::Invalid, format!("no picker for {other}"))),
     }
-    let picked = rx.await.map_err(|e| IpcError::new("dialog", e.to_string()))?;
+    let picked = rx.await.map_err(|e| IpcError::new(ErrorKind::Dialog, e.to_string()))?;
     Ok(picked.and_then(|p| p.into_path().ok()).map(|p| p.display().to_string()))
 }
 
@@ -28,10 +29,10 @@ pub async fn pick_path<R: Runtime>(
 #[tauri::command]
 pub fn open_external(url: String) -> CmdResult<()> {
     if !crate::navigation::is_web_link(&url) {
-        return Err(IpcError::new("invalid", format!("not a web link: {url}")));
+        return Err(IpcError::new(ErrorKind::Invalid, format!("not a web link: {url}")));
     }
     tauri_plugin_opener::open_url(&url, None::<&str>)
-        .map_err(|e| IpcError::new("opener", e.to_string()))
+        .map_err(|e| IpcError::new(ErrorKind::Opener, e.to_string()))
 }
 
 /// Opens the database again (after another program let go of it).

@@ -12,7 +12,9 @@ function counting() {
 }
 
 function answerText(): string {
-  return answers().map((a) => (a.querySelector(".markdown")?.textContent ?? "").trim()).join(" | ");
+  return answers()
+    .map((a) => (a.querySelector(".markdown")?.textContent ?? "").trim())
+    .join(" | ");
 }
 
 describe("branches", () => {
@@ -35,7 +37,9 @@ describe("branches", () => {
     expect(screen.getByRole("group", { name: "Versions" }).textContent).toContain("1 / 2");
     expect(backend.calls.some((c) => c.method === "setActive")).toBe(true);
 
-    await fireEvent.click(within(screen.getByRole("group", { name: "Versions" })).getByRole("button", { name: "Next version" }));
+    await fireEvent.click(
+      within(screen.getByRole("group", { name: "Versions" })).getByRole("button", { name: "Next version" }),
+    );
     await waitFor(() => expect(answerText()).toBe("Answer 2 to Q"));
   });
 
@@ -69,7 +73,11 @@ describe("branches", () => {
 
   it("shows candidates side by side while they stream, then as siblings", async () => {
     const gate = new Gate();
-    const { backend } = setup({ script: () => ({ thinking: [], answer: ["a", "b"] }), tick: gate.tick, settings: { candidates: 3 } });
+    const { backend } = setup({
+      script: () => ({ thinking: [], answer: ["a", "b"] }),
+      tick: gate.tick,
+      settings: { candidates: 3 },
+    });
     await ask("Q");
     await gate.step(1);
     await waitFor(() => expect(answers().length).toBe(3));

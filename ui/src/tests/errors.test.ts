@@ -8,7 +8,7 @@ import { answers, ask, settled, setup } from "./helpers";
 describe("errors", () => {
   it("a rejected call shows its message in a dismissible alert, and the window keeps working", async () => {
     const { backend } = setup();
-    backend.failNext("ask", { kind: "engine", message: "The engine is busy." });
+    backend.failNext("ask", { kind: "busy", message: "The engine is busy." });
     await ask("Q");
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("The engine is busy.");
@@ -32,7 +32,11 @@ describe("errors", () => {
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("The history is in use by another Ponder window or program.");
     expect(alert.textContent).toContain("database is locked");
-    expect(within(answers()[0] as HTMLElement).getByRole("button", { name: "Good answer" }).getAttribute("aria-pressed")).toBe("false");
+    expect(
+      within(answers()[0] as HTMLElement)
+        .getByRole("button", { name: "Good answer" })
+        .getAttribute("aria-pressed"),
+    ).toBe("false");
   });
 
   it("offers to repair a damaged history, then reloads it", async () => {

@@ -9,10 +9,27 @@ import { setup } from "./helpers";
 async function rated(votes: ("up" | "down")[]): Promise<FakeBackend> {
   const backend = new FakeBackend(undefined, undefined, { settings: { seenWelcome: true } });
   for (const [i, vote] of votes.entries()) {
-    const run = await backend.ask({ conversation_id: null, parent_id: null, text: `Q${i}`, thinking: true, thinking_budget: null, candidates: 1, sampling: null }, () => {});
+    const run = await backend.ask(
+      {
+        conversation_id: null,
+        parent_id: null,
+        text: `Q${i}`,
+        thinking: true,
+        thinking_budget: null,
+        candidates: 1,
+        sampling: null,
+      },
+      () => {},
+    );
     await run.done;
     const thread = await backend.thread(run.conversationId);
-    await backend.rate(thread.active_path[1] as number, { answer: vote, reasoning: null, tags: vote === "down" ? ["wrong_answer"] : [], comment: null, corrected_answer: null });
+    await backend.rate(thread.active_path[1] as number, {
+      answer: vote,
+      reasoning: null,
+      tags: vote === "down" ? ["wrong_answer"] : [],
+      comment: null,
+      corrected_answer: null,
+    });
   }
   return backend;
 }
@@ -39,8 +56,12 @@ describe("export", () => {
     await fireEvent.change(screen.getByLabelText("Vote"), { target: { value: "down" } });
     await fireEvent.input(screen.getByLabelText("From"), { target: { value: "2024-03-01" } });
     await fireEvent.input(screen.getByLabelText("Test share"), { target: { value: "0.2" } });
-    await fireEvent.click(within(screen.getByRole("group", { name: "Tags" })).getByRole("button", { name: "Wrong answer" }));
-    await fireEvent.click(within(screen.getByRole("group", { name: "Models" })).getByRole("button", { name: "ponder-tiny" }));
+    await fireEvent.click(
+      within(screen.getByRole("group", { name: "Tags" })).getByRole("button", { name: "Wrong answer" }),
+    );
+    await fireEvent.click(
+      within(screen.getByRole("group", { name: "Models" })).getByRole("button", { name: "ponder-tiny" }),
+    );
     await fireEvent.click(screen.getByRole("button", { name: "Choose folder…" }));
     await waitFor(() => expect(folder.value).toBe("/home/me/export"));
     await fireEvent.click(run);
@@ -59,7 +80,9 @@ describe("export", () => {
       test_fraction: 0.2,
     });
     const table = screen.getByRole("table");
-    const rows = within(table).getAllByRole("row").map((r) => r.textContent);
+    const rows = within(table)
+      .getAllByRole("row")
+      .map((r) => r.textContent);
     expect(rows).toContain("archive/train.jsonl1");
     expect(screen.getByText("0 up · 1 down", { selector: "p" })).toBeTruthy();
   });
@@ -91,6 +114,9 @@ describe("export", () => {
     expect(heights[0]).toBeCloseTo(96);
     expect(Number(downs[1]?.getAttribute("height"))).toBeCloseTo(48);
     const models = within(screen.getByRole("list", { name: "Ratings per model" })).getAllByRole("listitem");
-    expect(models.map((m) => m.textContent?.replace(/\s+/g, " ").trim())).toEqual(["Qwen3-0.6B 6 / 1", "ponder-tiny 3 / 3"]);
+    expect(models.map((m) => m.textContent?.replace(/\s+/g, " ").trim())).toEqual([
+      "Qwen3-0.6B 6 / 1",
+      "ponder-tiny 3 / 3",
+    ]);
   });
 });

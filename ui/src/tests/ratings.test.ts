@@ -48,7 +48,13 @@ describe("ratings", () => {
     await waitFor(() => expect(screen.queryByRole("group", { name: "Details" })).toBeNull());
     expect(callsOf(backend, "rate").at(-1)).toEqual([
       answerId,
-      { answer: "down", reasoning: null, tags: ["too_long", "wrong_answer"], comment: "2 + 2 is 4, not 5", corrected_answer: "**4**" },
+      {
+        answer: "down",
+        reasoning: null,
+        tags: ["too_long", "wrong_answer"],
+        comment: "2 + 2 is 4, not 5",
+        corrected_answer: "**4**",
+      },
     ]);
   });
 
@@ -57,13 +63,17 @@ describe("ratings", () => {
     await fireEvent.click(within(answer).getByRole("button", { name: "Bad reasoning" }));
     await waitFor(() => expect(callsOf(backend, "rate")).toEqual([[answerId, { ...EMPTY, reasoning: "down" }]]));
     await fireEvent.click(within(answer).getByRole("button", { name: "Good answer" }));
-    await waitFor(() => expect(callsOf(backend, "rate").at(-1)).toEqual([answerId, { ...EMPTY, answer: "up", reasoning: "down" }]));
+    await waitFor(() =>
+      expect(callsOf(backend, "rate").at(-1)).toEqual([answerId, { ...EMPTY, answer: "up", reasoning: "down" }]),
+    );
 
     unmount();
     setup({ backend });
     await fireEvent.click(await screen.findByRole("button", { name: "2 + 2?" }));
     const again = await waitFor(() => answers()[0] as HTMLElement);
-    await waitFor(() => expect(within(again).getByRole("button", { name: "Good answer" }).getAttribute("aria-pressed")).toBe("true"));
+    await waitFor(() =>
+      expect(within(again).getByRole("button", { name: "Good answer" }).getAttribute("aria-pressed")).toBe("true"),
+    );
     expect(within(again).getByRole("button", { name: "Bad reasoning" }).getAttribute("aria-pressed")).toBe("true");
     expect(within(again).getByRole("button", { name: "Bad answer" }).getAttribute("aria-pressed")).toBe("false");
   });

@@ -71,11 +71,18 @@ describe("model output in the rendered answer", () => {
   });
 
   it("highlights code with a copy button, and typesets math", async () => {
-    setup({ script: () => ({ thinking: [], answer: ["Area: $\\pi r^2$\n\n", "```python\nprint('hi')\n```\n\n", "$$\\sum_{i=1}^n i$$"] }) });
+    setup({
+      script: () => ({
+        thinking: [],
+        answer: ["Area: $\\pi r^2$\n\n", "```python\nprint('hi')\n```\n\n", "$$\\sum_{i=1}^n i$$"],
+      }),
+    });
     await ask("code");
     await settled();
     const answer = answers()[0] as HTMLElement;
-    expect(answer.querySelector("code.language-python .hljs-built_in, code.language-python .hljs-string")).not.toBeNull();
+    expect(
+      answer.querySelector("code.language-python .hljs-built_in, code.language-python .hljs-string"),
+    ).not.toBeNull();
     expect(within(answer).getByRole("button", { name: "Copy code" })).toBeTruthy();
     expect(answer.querySelectorAll("math").length).toBe(2);
     expect(answer.querySelector("math munderover, math msubsup")).not.toBeNull();

@@ -25,7 +25,12 @@ describe("settings", () => {
     await fireEvent.click(screen.getByLabelText("Hugging Face"));
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
     const saved = parseSettings(backend.settingsBlob);
-    expect(saved).toMatchObject({ candidates: 3, paneMode: "closed", theme: "dark", sampling: { temperature: 0.7, top_p: 0.8, top_k: 20, min_p: 0 } });
+    expect(saved).toMatchObject({
+      candidates: 3,
+      paneMode: "closed",
+      theme: "dark",
+      sampling: { temperature: 0.7, top_p: 0.8, top_k: 20, min_p: 0 },
+    });
     expect(saved.model.source).toBe("hub");
 
     unmount();
@@ -41,10 +46,21 @@ describe("settings", () => {
   });
 
   it("sends the chosen sampling, candidates and thinking budget with questions", async () => {
-    const { backend } = setup({ settings: { candidates: 2, sampling: { temperature: 1, top_p: 0.9, top_k: 40, min_p: 0.05 }, thinkingBudget: 256 } });
+    const { backend } = setup({
+      settings: {
+        candidates: 2,
+        sampling: { temperature: 1, top_p: 0.9, top_k: 40, min_p: 0.05 },
+        thinkingBudget: 256,
+      },
+    });
     await ask("Q");
     await settled();
-    expect(backend.asked[0]).toMatchObject({ candidates: 2, thinking: true, thinking_budget: 256, sampling: { temperature: 1, top_p: 0.9, top_k: 40, min_p: 0.05 } });
+    expect(backend.asked[0]).toMatchObject({
+      candidates: 2,
+      thinking: true,
+      thinking_budget: 256,
+      sampling: { temperature: 1, top_p: 0.9, top_k: 40, min_p: 0.05 },
+    });
     await fireEvent.click(screen.getByLabelText("Think first"));
     await ask("Q2");
     await settled();
@@ -77,7 +93,12 @@ describe("settings", () => {
     const bar = await screen.findByRole("progressbar");
     expect(bar.getAttribute("value")).toBe("1000000");
     expect(bar.getAttribute("max")).toBe("4000000");
-    expect(backend.calls.find((c) => c.method === "loadModel")?.args[0]).toEqual({ source: "hub", id: "Qwen/Qwen3-1.7B", device: "gpu", quantization: "q4k" });
+    expect(backend.calls.find((c) => c.method === "loadModel")?.args[0]).toEqual({
+      source: "hub",
+      id: "Qwen/Qwen3-1.7B",
+      device: "gpu",
+      quantization: "q4k",
+    });
     await fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
     expect(backend.calls.map((c) => c.method)).toContain("cancelDownload");
     gate.release();
@@ -111,7 +132,9 @@ describe("settings", () => {
     await openSettings();
     const item = (await screen.findByText("Qwen/Qwen3-0.6B")).closest("li") as HTMLElement;
     await fireEvent.click(within(item).getByRole("button", { name: "Use" }));
-    await waitFor(() => expect(parseSettings(backend.settingsBlob).model).toMatchObject({ source: "hub", hubId: "Qwen/Qwen3-0.6B" }));
+    await waitFor(() =>
+      expect(parseSettings(backend.settingsBlob).model).toMatchObject({ source: "hub", hubId: "Qwen/Qwen3-0.6B" }),
+    );
     expect((screen.getByLabelText("Hugging Face") as HTMLInputElement).checked).toBe(true);
   });
 });

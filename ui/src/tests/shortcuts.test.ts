@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import { shortcutFor } from "../lib/shortcuts";
 import { Gate, answers, ask, settled, setup } from "./helpers";
 
-const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({
+const key = (
+  k: string,
+  mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {},
+) => ({
   key: k,
   ctrlKey: false,
   metaKey: false,

@@ -6,11 +6,26 @@ import { FakeBackend } from "../lib/ipc/fake";
 import { answers, ask, settled, setup } from "./helpers";
 
 async function seeded(questions: string[]): Promise<FakeBackend> {
-  const backend = new FakeBackend((r) => ({ thinking: ["thinking about " + r.text], answer: [`About ${r.text}.`] }), undefined, {
-    settings: { seenWelcome: true },
-  });
+  const backend = new FakeBackend(
+    (r) => ({ thinking: ["thinking about " + r.text], answer: [`About ${r.text}.`] }),
+    undefined,
+    {
+      settings: { seenWelcome: true },
+    },
+  );
   for (const text of questions) {
-    const run = await backend.ask({ conversation_id: null, parent_id: null, text, thinking: true, thinking_budget: null, candidates: 1, sampling: null }, () => {});
+    const run = await backend.ask(
+      {
+        conversation_id: null,
+        parent_id: null,
+        text,
+        thinking: true,
+        thinking_budget: null,
+        candidates: 1,
+        sampling: null,
+      },
+      () => {},
+    );
     await run.done;
   }
   return backend;
@@ -24,7 +39,9 @@ describe("sidebar", () => {
   it("lists conversations newest first and opens one", async () => {
     setup({ backend: await seeded(["Apples", "Bananas", "Cherries"]) });
     await waitFor(() => expect(within(list()).getAllByRole("listitem").length).toBe(3));
-    const titles = within(list()).getAllByRole("listitem").map((li) => li.textContent?.trim());
+    const titles = within(list())
+      .getAllByRole("listitem")
+      .map((li) => li.textContent?.trim());
     expect(titles).toEqual(["Cherries", "Bananas", "Apples"]);
     await fireEvent.click(within(list()).getByRole("button", { name: "Bananas" }));
     await waitFor(() => expect(answers()[0]?.textContent).toContain("About Bananas."));
@@ -86,7 +103,11 @@ describe("sidebar", () => {
     expect(searches[0]?.args[0]).toMatchObject({ text: "bold", include_thinking: false });
 
     await fireEvent.click(screen.getByLabelText("Also search thinking"));
-    await waitFor(() => expect(backend.calls.filter((c) => c.method === "search").at(-1)?.args[0]).toMatchObject({ include_thinking: true }));
+    await waitFor(() =>
+      expect(backend.calls.filter((c) => c.method === "search").at(-1)?.args[0]).toMatchObject({
+        include_thinking: true,
+      }),
+    );
 
     await fireEvent.input(box, { target: { value: "thinking about bananas" } });
     const hit = await waitFor(() => {

@@ -94,7 +94,10 @@ describe("thinking pane in an answer", () => {
 
   it("keeps finished paragraphs on the page while the next one streams (no re-render of the whole answer)", async () => {
     const gate = new Gate();
-    setup({ script: () => ({ thinking: [], answer: ["First paragraph.\n\n", "Second ", "grows ", "more."] }), tick: gate.tick });
+    setup({
+      script: () => ({ thinking: [], answer: ["First paragraph.\n\n", "Second ", "grows ", "more."] }),
+      tick: gate.tick,
+    });
     await ask("q");
     await gate.step(2);
     const first = await waitFor(() => {

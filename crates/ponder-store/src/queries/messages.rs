@@ -8,7 +8,7 @@ use sqlx::{Row, Sqlite, Transaction};
 use crate::error::{Result, StoreError};
 use crate::rating::{tags_from_json, Vote};
 use crate::{
-    ConversationId, FinishReason, Generation, GenerationOutcome, GenerationSettings, Message,
+    ConversationId, EndReason, Generation, GenerationOutcome, GenerationSettings, Message,
     MessageId, ModelIdentity, Rating, RatingInput, Role, Store, Thread,
 };
 
@@ -33,7 +33,7 @@ pub(crate) fn message_from_row(row: &SqliteRow) -> sqlx::Result<Message> {
         None => None,
         Some(_) => {
             let sampling: String = row.try_get("sampling")?;
-            let finish_reason: Option<FinishReason> = row.try_get("finish_reason")?;
+            let finish_reason: Option<EndReason> = row.try_get("finish_reason")?;
             let total_ms: Option<f64> = row.try_get("total_ms")?;
             // An answer has an outcome once it ended, even if only recovery saw it end.
             let ended = total_ms.is_some() || finish_reason.is_some();

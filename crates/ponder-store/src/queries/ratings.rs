@@ -1,5 +1,7 @@
 //! Ratings: set, change, clear, and the history of every change.
 
+use std::collections::BTreeMap;
+
 use sqlx::Row;
 
 use crate::error::{Result, StoreError};
@@ -90,16 +92,29 @@ impl Store {
 
     /// Every change to an answer's rating, oldest first.
     pub async fn rating_history(&self, answer: MessageId) -> Result<Vec<RatingEvent>> {
+        Ok(self.rating_histories(&[answer]).await?.remove(&answer).unwrap_or_default())
+    }
+
+    /// [`Store::rating_history`] of many answers in one query (an export page's), by answer; an
+    /// answer never rated is absent.
+    pub async fn rating_histories(
+        &self,
+        answers: &[MessageId],
+    ) -> Result<BTreeMap<MessageId, Vec<RatingEvent>>> {
+        let ids = serde_json::to_string(answers).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let rows = sqlx::query(
-            "SELECT action, answer_vote, reasoning_vote, tags, comment, corrected_answer, recorded_at
-             FROM rating_events WHERE message_id = ?1 ORDER BY id",
+            "SELECT message_id, action, answer_vote, reasoning_vote, tags, comment, corrected_answer,
+                    recorded_at
+             FROM rating_events WHERE message_id IN (SELECT value FROM json_each(?1))
+             ORDER BY message_id, id",
         )
-        .bind(answer)
+        .bind(ids)
         .fetch_all(&self.reader)
         .await
         .map_err(self.sql_err())?;
-        rows.iter()
-            .map(|row| -> sqlx::Result<RatingEvent> {
+        let mut out: BTreeMap<MessageId, Vec<RatingEvent>> = BTreeMap::new();
+        for row in &rows {
+            let event = (|| -> sqlx::Result<(MessageId, RatingEvent)> {
                 let action: String = row.try_get("action")?;
                 let rating = (action == "set")
                     .then(|| -> sqlx::Result<RatingInput> {
@@ -112,9 +127,12 @@ impl Store {
                         })
                     })
                     .transpose()?;
-                Ok(RatingEvent { rating, recorded_at: row.try_get("recorded_at")? })
-            })
-            .collect::<sqlx::Result<_>>()
-            .map_err(self.sql_err())
+                let event = RatingEvent { rating, recorded_at: row.try_get("recorded_at")? };
+                Ok((row.try_get("message_id")?, event))
+            })()
+            .map_err(self.sql_err())?;
+            out.entry(event.0).or_default().push(event.1);
+        }
+        Ok(out)
     }
 }

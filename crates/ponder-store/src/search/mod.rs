@@ -10,13 +10,14 @@ mod snippet;
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use ts_rs::TS;
 
 use crate::error::Result;
 use crate::{ConversationId, MessageId, Role, Store};
 use snippet::{parts_from_marked, snippet_around, snippet_or_start, OPEN};
 
 /// What to look for.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct SearchQuery {
     /// Words separated by spaces; every word must appear (as a substring, ignoring case).
     pub text: String,
@@ -27,7 +28,7 @@ pub struct SearchQuery {
 }
 
 /// Where a hit was found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SearchField {
     /// The conversation's title.
@@ -41,7 +42,7 @@ pub enum SearchField {
 }
 
 /// A piece of a snippet; highlighted pieces are the matched words. Plain text, never markup.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SnippetPart {
     /// The text.
     pub text: String,
@@ -50,7 +51,7 @@ pub struct SnippetPart {
 }
 
 /// One search result.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct SearchHit {
     /// The conversation.
     pub conversation_id: ConversationId,

@@ -154,7 +154,10 @@ export class AppState {
   /** A notice that goes away by itself after `ms`. */
   notify(message: string, action?: Toast["action"], ms = 6000): number {
     const id = this.push({ tone: "info", message, action });
-    this.timers.set(id, setTimeout(() => this.dismiss(id), ms));
+    this.timers.set(
+      id,
+      setTimeout(() => this.dismiss(id), ms),
+    );
     return id;
   }
 

@@ -5,7 +5,10 @@ describe("FrameBatcher", () => {
   it("delivers everything pushed within a frame as one batch, in order", () => {
     const frames: (() => void)[] = [];
     const batches: number[][] = [];
-    const b = new FrameBatcher<number>((batch) => batches.push(batch), (f) => frames.push(f));
+    const b = new FrameBatcher<number>(
+      (batch) => batches.push(batch),
+      (f) => frames.push(f),
+    );
     for (let i = 0; i < 1000; i++) b.push(i);
     expect(frames.length).toBe(1);
     frames[0]?.();
@@ -19,7 +22,10 @@ describe("FrameBatcher", () => {
   it("flushes on demand and ignores an empty frame", () => {
     const frames: (() => void)[] = [];
     const batches: string[][] = [];
-    const b = new FrameBatcher<string>((batch) => batches.push(batch), (f) => frames.push(f));
+    const b = new FrameBatcher<string>(
+      (batch) => batches.push(batch),
+      (f) => frames.push(f),
+    );
     b.push("a");
     b.flush();
     frames[0]?.();

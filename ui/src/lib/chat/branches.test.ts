@@ -1,15 +1,33 @@
 import { describe, expect, it } from "vitest";
-import type { Message, Thread } from "../ipc/store-types";
+import type { Message, Thread } from "../ipc/types";
 import { activeMessages, position, siblings } from "./branches";
 
 function msg(id: number, parent_id: number | null, role: Message["role"]): Message {
-  return { id, conversation_id: 1, parent_id, role, content: `m${id}`, thinking: null, status: "complete", created_at: id, updated_at: id, rating: null };
+  return {
+    id,
+    conversation_id: 1,
+    parent_id,
+    role,
+    content: `m${id}`,
+    thinking: null,
+    status: "complete",
+    created_at: id,
+    updated_at: id,
+    rating: null,
+    generation: null,
+  };
 }
 
 // q1 → a2, a3, a5 (regenerated twice); a3 → q4 (follow-up)
 const thread: Thread = {
   conversation: { id: 1, title: "t", title_is_custom: false, created_at: 0, updated_at: 0 },
-  messages: [msg(1, null, "user"), msg(2, 1, "assistant"), msg(3, 1, "assistant"), msg(4, 3, "user"), msg(5, 1, "assistant")],
+  messages: [
+    msg(1, null, "user"),
+    msg(2, 1, "assistant"),
+    msg(3, 1, "assistant"),
+    msg(4, 3, "user"),
+    msg(5, 1, "assistant"),
+  ],
   active_path: [1, 3, 4],
 };
 

@@ -1,6 +1,6 @@
 // Branch navigation: "2 / 3" under a regenerated answer or an edited question, and the branch shown
 // when moving to a sibling (the store remembers the last child shown under each message).
-import type { Message, Thread } from "../ipc/store-types";
+import type { Message, Thread } from "../ipc/types";
 
 export interface BranchPosition {
   /** 1-based position among the siblings. */

@@ -1,16 +1,34 @@
 // What the chat shows: the active branch, a pending question, and streaming candidates.
 import { describe, expect, it } from "vitest";
-import type { Message, Thread } from "../ipc/store-types";
+import type { Message, Thread } from "../ipc/types";
 import { buildRows, lastQuestion, parentForNext } from "./rows";
 
 function msg(id: number, parent: number | null, role: "user" | "assistant"): Message {
-  return { id, conversation_id: 1, parent_id: parent, role, content: `m${id}`, thinking: null, status: "complete", created_at: id, updated_at: id, rating: null };
+  return {
+    id,
+    conversation_id: 1,
+    parent_id: parent,
+    role,
+    content: `m${id}`,
+    thinking: null,
+    status: "complete",
+    created_at: id,
+    updated_at: id,
+    rating: null,
+    generation: null,
+  };
 }
 
 // q1 → a2 → q3 → a4, and a sibling answer a5 under q3.
 const thread: Thread = {
   conversation: { id: 1, title: "t", title_is_custom: false, created_at: 0, updated_at: 0 },
-  messages: [msg(1, null, "user"), msg(2, 1, "assistant"), msg(3, 2, "user"), msg(4, 3, "assistant"), msg(5, 3, "assistant")],
+  messages: [
+    msg(1, null, "user"),
+    msg(2, 1, "assistant"),
+    msg(3, 2, "user"),
+    msg(4, 3, "assistant"),
+    msg(5, 3, "assistant"),
+  ],
   active_path: [1, 2, 3, 4],
 };
 
@@ -23,13 +41,26 @@ describe("chat rows", () => {
   });
 
   it("puts a pending question under its parent, cutting the rest of the branch", () => {
-    expect(shape(buildRows(thread, { parentId: 2, text: "edit" }, { questionId: null, answerIds: [] }))).toEqual(["Q:m1", "A:2", "Q:edit", "A:…"]);
-    expect(shape(buildRows(thread, { parentId: null, text: "first" }, { questionId: null, answerIds: [9] }))).toEqual(["Q:first", "A:9"]);
+    expect(shape(buildRows(thread, { parentId: 2, text: "edit" }, { questionId: null, answerIds: [] }))).toEqual([
+      "Q:m1",
+      "A:2",
+      "Q:edit",
+      "A:…",
+    ]);
+    expect(shape(buildRows(thread, { parentId: null, text: "first" }, { questionId: null, answerIds: [9] }))).toEqual([
+      "Q:first",
+      "A:9",
+    ]);
     expect(shape(buildRows(null, { parentId: null, text: "new" }, null))).toEqual(["Q:new", "A:…"]);
   });
 
   it("replaces the saved answer with the candidates streaming for that question", () => {
-    expect(shape(buildRows(thread, null, { questionId: 3, answerIds: [5, 6] }))).toEqual(["Q:m1", "A:2", "Q:m3", "A:5,6"]);
+    expect(shape(buildRows(thread, null, { questionId: 3, answerIds: [5, 6] }))).toEqual([
+      "Q:m1",
+      "A:2",
+      "Q:m3",
+      "A:5,6",
+    ]);
     expect(shape(buildRows(thread, null, { questionId: 1, answerIds: [] }))).toEqual(["Q:m1", "A:…"]);
   });
 

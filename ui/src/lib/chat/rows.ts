@@ -1,6 +1,6 @@
 // What the chat shows, top to bottom: the branch on screen, with the turn being generated on top of it
 // (a question not saved yet, or the candidates streaming side by side instead of the saved answer).
-import type { Message, Thread } from "../ipc/store-types";
+import type { Message, Thread } from "../ipc/types";
 import { activeMessages } from "./branches";
 
 /** A question the backend has not confirmed yet, asked under `parentId`. */

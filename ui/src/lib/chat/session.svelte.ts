@@ -3,7 +3,7 @@
 // Streamed events are handed over once per frame (FrameBatcher) and applied to LiveAnswers.
 import { SvelteMap } from "svelte/reactivity";
 import type { Backend, RunningAnswer } from "../ipc/backend";
-import type { Rating, Thread } from "../ipc/store-types";
+import type { Rating, Thread } from "../ipc/types";
 import type { AnswerEvent, AnswerOptions } from "../ipc/types";
 import type { PaneMode } from "../thinking/pane.svelte";
 import { FrameBatcher, type Schedule, perFrame } from "./batcher";
@@ -58,10 +58,15 @@ export class ChatSession {
         live = new LiveAnswer(id, events[0]?.candidate ?? 0, this.hooks.paneMode());
         this.live.set(id, live);
         if (this.run && !this.run.answerIds.includes(id)) {
-          this.run.answerIds = [...this.run.answerIds, id].sort((a, b) => (this.live.get(a)?.candidate ?? 0) - (this.live.get(b)?.candidate ?? 0));
+          this.run.answerIds = [...this.run.answerIds, id].sort(
+            (a, b) => (this.live.get(a)?.candidate ?? 0) - (this.live.get(b)?.candidate ?? 0),
+          );
         }
       }
-      live.apply(events.map((e) => e.event), now);
+      live.apply(
+        events.map((e) => e.event),
+        now,
+      );
     }
     this.frames += 1;
   }
@@ -71,6 +76,7 @@ export class ChatSession {
     try {
       if (messageId !== null) await this.backend.setActive(messageId);
       const thread = await this.backend.thread(conversationId);
+      if (conversationId !== this.conversationId) this.pruneLive();
       this.conversationId = conversationId;
       this.thread = thread;
       this.pending = null;
@@ -82,9 +88,17 @@ export class ChatSession {
   /** An empty chat (the next question starts a conversation). */
   newChat(): void {
     if (this.running) return;
+    this.pruneLive();
     this.conversationId = null;
     this.thread = null;
     this.pending = null;
+  }
+
+  /** Forgets streamed answers of conversations no longer on screen (each holds its text and rendered
+   * blocks); a saved answer is shown from the store. The running answers stay. */
+  private pruneLive(): void {
+    const keep = new Set(this.run?.answerIds ?? []);
+    for (const id of [...this.live.keys()]) if (!keep.has(id)) this.live.delete(id);
   }
 
   async reload(): Promise<void> {

@@ -41,13 +41,26 @@ describe("chart", () => {
 
 describe("export form", () => {
   it("turns the form into a request: ordered formats, whole days, clamped test share", () => {
-    const form = { ...defaultForm(), folder: "/out", formats: ["sft" as const, "kto" as const], vote: "up" as const, since: "2024-01-01", until: "2024-01-31", testFraction: 0.9 };
+    const form = {
+      ...defaultForm(),
+      folder: "/out",
+      formats: ["sft" as const, "kto" as const],
+      vote: "up" as const,
+      since: "2024-01-01",
+      until: "2024-01-31",
+      testFraction: 0.9,
+    };
     const r = toRequest(form);
     expect(r.formats).toEqual(["kto", "sft"]);
     expect(r.vote).toBe("up");
     expect(r.since_ms).toBe(new Date(2024, 0, 1).getTime());
     expect(r.until_ms).toBe(new Date(2024, 1, 1).getTime() - 1);
     expect(r.test_fraction).toBe(0.5);
-    expect(toRequest({ ...defaultForm(), since: "garbage", testFraction: Number.NaN })).toMatchObject({ since_ms: null, until_ms: null, vote: null, test_fraction: 0 });
+    expect(toRequest({ ...defaultForm(), since: "garbage", testFraction: Number.NaN })).toMatchObject({
+      since_ms: null,
+      until_ms: null,
+      vote: null,
+      test_fraction: 0,
+    });
   });
 });

@@ -1,6 +1,6 @@
 // The export form's state and the request it makes: dates become the start of the "since" day and
 // the end of the "until" day (local time), the test fraction is clamped to 0–0.5.
-import type { ExportFormat, ExportRequest, ReasoningStyle } from "../ipc/types";
+import type { ExportFormat, ExportRequest, RatingTag, ReasoningStyle } from "../ipc/types";
 
 export const FORMATS: ExportFormat[] = ["kto", "dpo", "sft", "archive", "llama_factory", "open_ai"];
 export const REASONING: ReasoningStyle[] = ["inline", "separate", "stripped"];
@@ -13,12 +13,22 @@ export interface ExportForm {
   vote: "any" | "up" | "down";
   since: string;
   until: string;
-  tags: string[];
+  tags: RatingTag[];
   testFraction: number;
 }
 
 export function defaultForm(): ExportForm {
-  return { folder: "", formats: ["kto", "dpo", "sft"], reasoning: "separate", models: [], vote: "any", since: "", until: "", tags: [], testFraction: 0.1 };
+  return {
+    folder: "",
+    formats: ["kto", "dpo", "sft"],
+    reasoning: "separate",
+    models: [],
+    vote: "any",
+    since: "",
+    until: "",
+    tags: [],
+    testFraction: 0.1,
+  };
 }
 
 function dayStart(date: string): number | null {

@@ -157,11 +157,14 @@ const en = {
   "export.folder": "Folder to write into (new or empty)",
   "error.corrupt": "The history database is damaged.",
   "error.retry": "Try again",
-  "answer.plain_text": "Part of this answer is shown as plain text: it is too large or too deeply nested to format safely.",
+  "answer.plain_text":
+    "Part of this answer is shown as plain text: it is too large or too deeply nested to format safely.",
   "answer.render_failed": "This answer could not be displayed formatted, so it is shown as plain text.",
   "error.repair": "Repair",
-  "error.repaired": "Repaired: {conversations} conversations and {messages} messages recovered. A copy of the damaged file is at {path}",
-  "error.repaired_lossy": "Repaired: {conversations} conversations and {messages} messages recovered; {lost} records on damaged pages could not be read. A copy of the damaged file is at {path}",
+  "error.repaired":
+    "Repaired: {conversations} conversations and {messages} messages recovered. A copy of the damaged file is at {path}",
+  "error.repaired_lossy":
+    "Repaired: {conversations} conversations and {messages} messages recovered; {lost} records on damaged pages could not be read. A copy of the damaged file is at {path}",
   "error.reopened": "The history database is open again.",
   "export.choose_folder": "Choose folder…",
   "export.run": "Export ratings",
@@ -173,7 +176,8 @@ const en = {
   "export.summary": "{rated} rated answers, {pairs} preference pairs ({cross} across models).",
   "export.balance": "{up} up · {down} down",
   "export.skipped_inline": "{n} answers contain </think> and were left out (the archive keeps them).",
-  "export.dropped": "Left out: {pairs} pairs whose two answers are the same text, {kto} KTO rows rated both up and down.",
+  "export.dropped":
+    "Left out: {pairs} pairs whose two answers are the same text, {kto} KTO rows rated both up and down.",
   "format.kto": "KTO (TRL)",
   "format.dpo": "DPO pairs (TRL)",
   "format.sft": "SFT (TRL)",
@@ -184,7 +188,8 @@ const en = {
   "reasoning.separate": "Separate field",
   "reasoning.stripped": "Left out",
   "first_run.title": "Welcome to Ponder",
-  "first_run.bundled": "Ponder comes with ponder-tiny, a small model of our own that works through arithmetic step by step, so it works offline right away; pick a real Qwen model in Settings.",
+  "first_run.bundled":
+    "Ponder comes with ponder-tiny, a small model of our own that works through arithmetic step by step, so it works offline right away; pick a real Qwen model in Settings.",
   "first_run.start": "Start",
 } as const;
 
@@ -349,7 +354,8 @@ const zh: Record<MessageKey, string> = {
   "answer.render_failed": "此回答无法按格式显示，因此以纯文本显示。",
   "error.repair": "修复",
   "error.repaired": "已修复：恢复了 {conversations} 个对话、{messages} 条消息。损坏文件的副本保存在 {path}",
-  "error.repaired_lossy": "已修复：恢复了 {conversations} 个对话、{messages} 条消息；损坏页上的 {lost} 条记录无法读取。损坏文件的副本保存在 {path}",
+  "error.repaired_lossy":
+    "已修复：恢复了 {conversations} 个对话、{messages} 条消息；损坏页上的 {lost} 条记录无法读取。损坏文件的副本保存在 {path}",
   "error.reopened": "历史数据库已重新打开。",
   "export.choose_folder": "选择文件夹…",
   "export.run": "导出评分",
@@ -372,7 +378,8 @@ const zh: Record<MessageKey, string> = {
   "reasoning.separate": "单独字段",
   "reasoning.stripped": "不包含",
   "first_run.title": "欢迎使用 Ponder",
-  "first_run.bundled": "Ponder 自带 ponder-tiny：我们自己训练的小模型，会一步一步地算算术，离线即可使用；可在设置中换成真正的 Qwen 模型。",
+  "first_run.bundled":
+    "Ponder 自带 ponder-tiny：我们自己训练的小模型，会一步一步地算算术，离线即可使用；可在设置中换成真正的 Qwen 模型。",
   "first_run.start": "开始",
 };
 

@@ -1,10 +1,10 @@
 // The window's only way to Rust. Components depend on this interface; `tauri.ts` implements it over
 // IPC and `fake.ts` in memory, so the UI runs and is tested without Rust. Every method rejects with an
-// `IpcError` ({kind, message}) when something goes wrong; the window shows the message and stays up.
+// `ErrorBody` ({kind, message}) when something goes wrong; the window shows the message and stays up.
 import type {
   AnswerEvent,
   AskRequest,
-  ExportReport,
+  ExportSummary,
   ExportRequest,
   LoadProgress,
   ModelChoice,
@@ -14,15 +14,7 @@ import type {
   RegenerateRequest,
   RepairSummary,
 } from "./types";
-import type {
-  ConversationPage,
-  PageCursor,
-  Rating,
-  RatingInput,
-  SearchHit,
-  SearchQuery,
-  Thread,
-} from "./store-types";
+import type { ConversationPage, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./types";
 
 /** A running answer. */
 export interface RunningAnswer {
@@ -85,7 +77,7 @@ export interface Backend {
   /** A native dialog; null when cancelled. */
   pickPath(kind: "folder" | "gguf"): Promise<string | null>;
   /** Writes the chosen formats into a new folder; progress counts rated answers read. */
-  exportRatings(request: ExportRequest, onProgress: (done: number) => void): Promise<ExportReport>;
+  exportRatings(request: ExportRequest, onProgress: (done: number) => void): Promise<ExportSummary>;
   /** Opens an http(s) link in the system browser (the webview never navigates away). */
   openExternal(url: string): Promise<void>;
 }

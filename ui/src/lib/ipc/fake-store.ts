@@ -13,7 +13,7 @@ import type {
   SearchQuery,
   SnippetPart,
   Thread,
-} from "./store-types";
+} from "./types";
 
 /** Characters of context on each side of a match, as in the store. */
 const CONTEXT = 32;
@@ -24,7 +24,11 @@ function notFound(what: string, id: number): { kind: string; message: string } {
 
 /** A title from the first question: its first non-empty line, shortened. */
 export function titleFrom(question: string): string {
-  const line = question.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "New conversation";
+  const line =
+    question
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? "New conversation";
   return line.length <= 60 ? line : `${line.slice(0, 60).trimEnd()}…`;
 }
 
@@ -114,7 +118,13 @@ export class FakeStore {
   }
 
   /** Adds a message and puts it on the branch on screen. */
-  add(conversationId: number, parentId: number | null, role: "user" | "assistant", content: string, model: string | null = null): StoredMessage {
+  add(
+    conversationId: number,
+    parentId: number | null,
+    role: "user" | "assistant",
+    content: string,
+    model: string | null = null,
+  ): StoredMessage {
     this.conversation(conversationId);
     if (parentId !== null && this.message(parentId).conversation_id !== conversationId) {
       throw { kind: "invalid", message: "the parent is in another conversation" };
@@ -131,6 +141,7 @@ export class FakeStore {
       created_at: t,
       updated_at: t,
       rating: null,
+      generation: null,
       activeChild: null,
       model,
     };
@@ -157,7 +168,9 @@ export class FakeStore {
 
   thread(conversationId: number): Thread {
     const c = this.conversation(conversationId);
-    const all = [...this.messages.values()].filter((m) => m.conversation_id === conversationId).sort((a, b) => a.id - b.id);
+    const all = [...this.messages.values()]
+      .filter((m) => m.conversation_id === conversationId)
+      .sort((a, b) => a.id - b.id);
     const children = (parent: number | null) => all.filter((m) => m.parent_id === parent);
     const path: number[] = [];
     let next = all.find((m) => m.id === c.activeRoot) ?? children(null).at(-1);
@@ -168,14 +181,19 @@ export class FakeStore {
       next = kids.find((m) => m.id === current.activeChild) ?? kids.at(-1);
     }
     const { deleted: _d, activeRoot: _r, ...conversation } = c;
-    const messages = all.map(({ activeChild: _a, model: _m, ...m }) => ({ ...m, rating: m.rating ? { ...m.rating } : null }));
+    const messages = all.map(({ activeChild: _a, model: _m, ...m }) => ({
+      ...m,
+      rating: m.rating ? { ...m.rating } : null,
+    }));
     return { conversation, messages, active_path: path };
   }
 
   listConversations(limit: number, after: PageCursor | null): ConversationPage {
     const visible = [...this.conversations.values()]
       .filter((c) => !c.deleted)
-      .filter((c) => !after || c.updated_at < after.updated_at || (c.updated_at === after.updated_at && c.id < after.id))
+      .filter(
+        (c) => !after || c.updated_at < after.updated_at || (c.updated_at === after.updated_at && c.id < after.id),
+      )
       .sort((a, b) => b.updated_at - a.updated_at || b.id - a.id);
     const items = visible.slice(0, limit).map(({ deleted: _d, activeRoot: _r, ...c }) => c);
     const last = items[items.length - 1];
@@ -197,17 +215,28 @@ export class FakeStore {
   }
 
   search(query: SearchQuery): SearchHit[] {
-    const terms = query.text.toLowerCase().split(/\s+/).filter((t) => t !== "");
+    const terms = query.text
+      .toLowerCase()
+      .split(/\s+/)
+      .filter((t) => t !== "");
     if (terms.length === 0) return [];
     const every = (text: string) => terms.every((t) => text.toLowerCase().includes(t));
     const hits: SearchHit[] = [];
     const live = [...this.conversations.values()].filter((c) => !c.deleted);
     for (const c of live.sort((a, b) => b.updated_at - a.updated_at)) {
       if (every(c.title)) {
-        hits.push({ conversation_id: c.id, conversation_title: c.title, message_id: null, field: "title", snippet: snippet(c.title, terms) ?? [] });
+        hits.push({
+          conversation_id: c.id,
+          conversation_title: c.title,
+          message_id: null,
+          field: "title",
+          snippet: snippet(c.title, terms) ?? [],
+        });
       }
     }
-    const messages = [...this.messages.values()].filter((m) => this.conversations.get(m.conversation_id)?.deleted === false);
+    const messages = [...this.messages.values()].filter(
+      (m) => this.conversations.get(m.conversation_id)?.deleted === false,
+    );
     for (const m of messages.sort((a, b) => b.id - a.id)) {
       const fields: [SearchField, string | null][] = [
         [m.role === "user" ? "question" : "answer", m.content],
@@ -216,7 +245,13 @@ export class FakeStore {
       for (const [field, text] of fields) {
         if (text && every(text)) {
           const title = this.conversations.get(m.conversation_id)?.title ?? "";
-          hits.push({ conversation_id: m.conversation_id, conversation_title: title, message_id: m.id, field, snippet: snippet(text, terms) ?? [] });
+          hits.push({
+            conversation_id: m.conversation_id,
+            conversation_title: title,
+            message_id: m.id,
+            field,
+            snippet: snippet(text, terms) ?? [],
+          });
           break;
         }
       }

@@ -4,7 +4,15 @@ import { describe, expect, it } from "vitest";
 import { FakeBackend } from "./fake";
 import type { AnswerEvent } from "./types";
 
-const request = { conversation_id: null, parent_id: null, text: "2 + 2?", thinking: true, thinking_budget: null, candidates: 1, sampling: null };
+const request = {
+  conversation_id: null,
+  parent_id: null,
+  text: "2 + 2?",
+  thinking: true,
+  thinking_budget: null,
+  candidates: 1,
+  sampling: null,
+};
 
 describe("FakeBackend", () => {
   it("streams thinking, then the answer, then usage and one finish", async () => {
@@ -52,9 +60,18 @@ describe("FakeBackend history", () => {
     let thread = await backend.thread(first.conversationId);
     const [q, a1] = thread.active_path as [number, number];
     expect(q).toBe(first.questionId);
-    expect(thread.messages.find((m) => m.id === a1)).toMatchObject({ role: "assistant", content: "re: Q", thinking: "t", status: "complete", parent_id: q });
+    expect(thread.messages.find((m) => m.id === a1)).toMatchObject({
+      role: "assistant",
+      content: "re: Q",
+      thinking: "t",
+      status: "complete",
+      parent_id: q,
+    });
 
-    const again = await backend.regenerate({ question_id: q, thinking: false, thinking_budget: null, candidates: 1, sampling: null }, () => {});
+    const again = await backend.regenerate(
+      { question_id: q, thinking: false, thinking_budget: null, candidates: 1, sampling: null },
+      () => {},
+    );
     expect(again.questionId).toBe(q);
     await again.done;
     thread = await backend.thread(first.conversationId);
@@ -108,8 +125,13 @@ describe("FakeBackend history", () => {
   });
 
   it("searches titles, questions and answers (thinking on request) with highlighted snippets", async () => {
-    const backend = new FakeBackend((r) => ({ thinking: ["carry the one"], answer: [`The answer to ${r.text} is 936.`] }));
-    await (await backend.ask(ask("What is 347 + 589?"), () => {})).done;
+    const backend = new FakeBackend((r) => ({
+      thinking: ["carry the one"],
+      answer: [`The answer to ${r.text} is 936.`],
+    }));
+    await (
+      await backend.ask(ask("What is 347 + 589?"), () => {})
+    ).done;
     const hits = await backend.search({ text: "936", include_thinking: false, limit: 10 });
     expect(hits.map((h) => h.field)).toEqual(["answer"]);
     expect(hits[0]?.snippet.filter((p) => p.highlight).map((p) => p.text)).toEqual(["936"]);
@@ -128,12 +150,20 @@ describe("FakeBackend history", () => {
     const run = await backend.ask(ask("Q"), () => {});
     await run.done;
     const answer = (await backend.thread(run.conversationId)).active_path[1] as number;
-    const rating = await backend.rate(answer, { answer: "down", reasoning: "up", tags: ["too_long"], comment: "meh", corrected_answer: null });
+    const rating = await backend.rate(answer, {
+      answer: "down",
+      reasoning: "up",
+      tags: ["too_long"],
+      comment: "meh",
+      corrected_answer: null,
+    });
     expect(rating).toMatchObject({ answer: "down", reasoning: "up", tags: ["too_long"], comment: "meh" });
     const stats = await backend.ratingStats();
     expect(stats).toMatchObject({ up: 0, down: 1, models: ["ponder-tiny"] });
     expect(stats.days).toEqual([{ day: new Date().toISOString().slice(0, 10), model: "ponder-tiny", up: 0, down: 1 }]);
-    await expect(backend.rate(run.questionId, { answer: "up", reasoning: null, tags: [], comment: null, corrected_answer: null })).rejects.toMatchObject({ kind: "invalid" });
+    await expect(
+      backend.rate(run.questionId, { answer: "up", reasoning: null, tags: [], comment: null, corrected_answer: null }),
+    ).rejects.toMatchObject({ kind: "invalid" });
     await backend.clearRating(answer);
     expect((await backend.ratingStats()).down).toBe(0);
   });
@@ -149,7 +179,10 @@ describe("FakeBackend history", () => {
   it("loads a hub model with download progress, and exports a report", async () => {
     const backend = new FakeBackend();
     const progress: string[] = [];
-    const status = await backend.loadModel({ source: "hub", id: "Qwen/Qwen3-0.6B", device: "cpu", quantization: "q8_0" }, (p) => progress.push(p.stage));
+    const status = await backend.loadModel(
+      { source: "hub", id: "Qwen/Qwen3-0.6B", device: "cpu", quantization: "q8_0" },
+      (p) => progress.push(p.stage),
+    );
     expect(status).toMatchObject({ state: "ready", info: { id: "Qwen/Qwen3-0.6B", quantization: "q8_0" } });
     expect(progress.filter((s) => s === "downloading").length).toBe(5);
     expect(progress.slice(-3)).toEqual(["checking", "loading", "ready"]);

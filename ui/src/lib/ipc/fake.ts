@@ -3,14 +3,16 @@
 // pretend model in memory. Tests can inspect `calls` and make any method fail with `failNext`.
 import type { Backend, RunningAnswer } from "./backend";
 import { FakeStore } from "./fake-store";
+import { MAX_CANDIDATES } from "./types";
 import type {
   AnswerEvent,
   AnswerOptions,
   AskRequest,
-  ExportReport,
+  ExportSummary,
   ExportRequest,
   FinishReason,
-  IpcError,
+  ErrorBody,
+  ErrorKind,
   LoadProgress,
   ModelChoice,
   ModelEntry,
@@ -19,7 +21,16 @@ import type {
   RegenerateRequest,
   RepairSummary,
 } from "./types";
-import type { ConversationPage, GenerationOutcome, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./store-types";
+import type {
+  ConversationPage,
+  GenerationOutcome,
+  PageCursor,
+  Rating,
+  RatingInput,
+  SearchHit,
+  SearchQuery,
+  Thread,
+} from "./types";
 
 export interface Script {
   thinking: string[];
@@ -38,7 +49,13 @@ export interface FakeOptions {
 
 const BUNDLED: ModelStatus = {
   state: "ready",
-  info: { id: "ponder-tiny", architecture: "qwen3", device: "cpu", quantization: null },
+  info: {
+    id: "/app/models/ponder-tiny",
+    name: "ponder-tiny",
+    architecture: "qwen3",
+    device: "cpu",
+    quantization: null,
+  },
   bundled: true,
 };
 
@@ -56,7 +73,7 @@ export class FakeBackend implements Backend {
   models: ModelEntry[];
   /** What `pickPath` answers next, per kind. */
   picks: Record<"folder" | "gguf", string | null> = { folder: "/home/me/export", gguf: "/home/me/model.gguf" };
-  private failures = new Map<string, IpcError>();
+  private failures = new Map<string, ErrorBody>();
   private downloadCancelled = false;
 
   constructor(
@@ -67,13 +84,27 @@ export class FakeBackend implements Backend {
     this.settingsBlob = options.settings ?? null;
     this.status = options.status ?? BUNDLED;
     this.models = options.models ?? [
-      { id: "ponder-tiny", path: "/app/models/ponder-tiny", origin: "bundled", architecture: "qwen3", problem: null, bytes: 2_400_000 },
-      { id: "Qwen/Qwen3-0.6B", path: "/home/me/.cache/huggingface/hub/models--Qwen--Qwen3-0.6B", origin: "hub_cache", architecture: "qwen3", problem: null, bytes: 1_500_000_000 },
+      {
+        id: "ponder-tiny",
+        path: "/app/models/ponder-tiny",
+        origin: "bundled",
+        architecture: "qwen3",
+        problem: null,
+        bytes: 2_400_000,
+      },
+      {
+        id: "Qwen/Qwen3-0.6B",
+        path: "/home/me/.cache/huggingface/hub/models--Qwen--Qwen3-0.6B",
+        origin: "hub_cache",
+        architecture: "qwen3",
+        problem: null,
+        bytes: 1_500_000_000,
+      },
     ];
   }
 
   /** Makes the next call of `method` reject with `error`. */
-  failNext(method: keyof Backend, error: IpcError): void {
+  failNext(method: keyof Backend, error: ErrorBody): void {
     this.failures.set(method, error);
   }
 
@@ -88,7 +119,7 @@ export class FakeBackend implements Backend {
 
   private modelId(): string {
     if (this.status.state !== "ready") throw { kind: "no_model", message: "No model is loaded." };
-    return this.status.info.id;
+    return this.status.info.name;
   }
 
   async ask(request: AskRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer> {
@@ -107,7 +138,12 @@ export class FakeBackend implements Backend {
     this.regenerated.push(request);
     const question = this.store.message(request.question_id);
     if (question.role !== "user") throw { kind: "invalid", message: "only questions can be answered again" };
-    const asked: AskRequest = { ...request, conversation_id: question.conversation_id, parent_id: question.parent_id, text: question.content };
+    const asked: AskRequest = {
+      ...request,
+      conversation_id: question.conversation_id,
+      parent_id: question.parent_id,
+      text: question.content,
+    };
     return this.stream(question.conversation_id, question.id, request, this.script(asked), model, onEvents);
   }
 
@@ -126,9 +162,18 @@ export class FakeBackend implements Backend {
     };
   }
 
-  private stream(conversationId: number, questionId: number, options: AnswerOptions, script: Script, model: string, onEvents: (events: AnswerEvent[]) => void): RunningAnswer {
-    const count = Math.max(1, Math.min(4, options.candidates));
-    const answers = Array.from({ length: count }, () => this.store.add(conversationId, questionId, "assistant", "", model));
+  private stream(
+    conversationId: number,
+    questionId: number,
+    options: AnswerOptions,
+    script: Script,
+    model: string,
+    onEvents: (events: AnswerEvent[]) => void,
+  ): RunningAnswer {
+    const count = Math.max(1, Math.min(MAX_CANDIDATES, options.candidates));
+    const answers = Array.from({ length: count }, () =>
+      this.store.add(conversationId, questionId, "assistant", "", model),
+    );
     const first = answers[0];
     if (first) this.store.setActive(first.id);
     const thinking = options.thinking ? script.thinking : [];
@@ -139,11 +184,30 @@ export class FakeBackend implements Backend {
     let stopped = false;
     const finish = (reason: FinishReason) => {
       for (const m of answers) {
-        m.status = reason === "stop" || reason === "length" ? "complete" : reason === "cancelled" ? "stopped" : "failed";
+        m.status =
+          reason === "stop" || reason === "length" ? "complete" : reason === "cancelled" ? "stopped" : "failed";
         m.updated_at = this.store.now();
-        m.generation = { outcome: this.outcome(thinking.length, script.answer.length, reason) };
+        m.generation = {
+          settings: {
+            model: {
+              id: m.model ?? "ponder-tiny",
+              path: null,
+              file_hash: null,
+              architecture: "qwen3",
+              quantization: null,
+              device: "cpu",
+            },
+            sampling: { temperature: 0.6 },
+            thinking_enabled: thinking.length > 0,
+            thinking_budget: null,
+            app_version: "0.1.0",
+          },
+          outcome: this.outcome(thinking.length, script.answer.length, reason),
+        };
       }
-      onEvents(answers.map((m, candidate) => ({ candidate, answer_id: m.id, event: { type: "finished", data: reason } })));
+      onEvents(
+        answers.map((m, candidate) => ({ candidate, answer_id: m.id, event: { type: "finished", data: reason } })),
+      );
     };
     const run = async () => {
       for (const step of steps) {
@@ -250,7 +314,7 @@ export class FakeBackend implements Backend {
     this.enter("loadModel", choice);
     this.status = { state: "loading", choice };
     this.downloadCancelled = false;
-    const fail = (kind: string, message: string): never => {
+    const fail = (kind: ErrorKind, message: string): never => {
       this.status = { state: "failed", kind, message };
       throw { kind, message };
     };
@@ -265,13 +329,20 @@ export class FakeBackend implements Backend {
     const path = choice.source === "hub" ? choice.id : choice.source === "bundled" ? "ponder-tiny" : choice.path;
     await this.tick();
     onProgress({ stage: "checking" });
-    if (path.includes("broken")) fail("model", `Cannot load ${path}: config.json is missing.`);
+    if (path.includes("broken")) fail("model_missing_file", `Cannot load ${path}: config.json is missing.`);
     await this.tick();
     onProgress({ stage: "loading" });
     await this.tick();
     onProgress({ stage: "ready" });
-    const id = choice.source === "bundled" ? "ponder-tiny" : path.split("/").filter(Boolean).pop() ?? path;
-    const info = { id: choice.source === "hub" ? choice.id : id, architecture: "qwen3", device: choice.device, quantization: choice.quantization };
+    const id = choice.source === "bundled" ? "ponder-tiny" : (path.split("/").filter(Boolean).pop() ?? path);
+    const quantization = choice.source === "gguf" ? "GGUF Q8_0" : choice.quantization;
+    const info = {
+      id: path,
+      name: choice.source === "hub" ? choice.id : id,
+      architecture: "qwen3",
+      device: choice.device,
+      quantization,
+    };
     this.status = { state: "ready", info, bundled: choice.source === "bundled" };
     return this.status;
   }
@@ -295,7 +366,7 @@ export class FakeBackend implements Backend {
     return this.picks[kind];
   }
 
-  async exportRatings(request: ExportRequest, onProgress: (done: number) => void): Promise<ExportReport> {
+  async exportRatings(request: ExportRequest, onProgress: (done: number) => void): Promise<ExportSummary> {
     this.enter("exportRatings", request);
     if (request.formats.length === 0) throw { kind: "invalid", message: "choose at least one format" };
     const chosen = this.store.rated().filter(({ message, model }) => {
@@ -319,7 +390,21 @@ export class FakeBackend implements Backend {
       rows[`${format}/train.jsonl`] = n - testRows;
       if (test > 0) rows[`${format}/test.jsonl`] = testRows;
     }
-    return { rows, rated: chosen.length, up, down, pairs, cross_model_pairs: 0, skipped_inline: 0, identical_pairs: 0, contradictory_kto: 0, kto_desirable: up, kto_undesirable: down, system_prompts: false, folder: request.folder };
+    return {
+      rows,
+      rated: chosen.length,
+      up,
+      down,
+      pairs,
+      cross_model_pairs: 0,
+      skipped_inline: 0,
+      identical_pairs: 0,
+      contradictory_kto: 0,
+      kto_desirable: up,
+      kto_undesirable: down,
+      system_prompts: false,
+      folder: request.folder,
+    };
   }
 
   async openExternal(url: string): Promise<void> {

@@ -5,9 +5,9 @@ import type { Backend, RunningAnswer } from "./backend";
 import type {
   AnswerEvent,
   AskRequest,
-  ExportReport,
+  ExportSummary,
   ExportRequest,
-  IpcError,
+  ErrorBody,
   LoadProgress,
   ModelChoice,
   ModelEntry,
@@ -16,21 +16,13 @@ import type {
   RegenerateRequest,
   RepairSummary,
 } from "./types";
-import type {
-  ConversationPage,
-  PageCursor,
-  Rating,
-  RatingInput,
-  SearchHit,
-  SearchQuery,
-  Thread,
-} from "./store-types";
+import type { ConversationPage, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./types";
 
 /** One batch of a running answer; the last has `done` (and `error` if it ended early). */
 interface AnswerBatch {
   events: AnswerEvent[];
   done: boolean;
-  error: IpcError | null;
+  error: ErrorBody | null;
 }
 
 interface Started {
@@ -40,9 +32,9 @@ interface Started {
 }
 
 /** Errors from Rust are `{kind, message}`; anything else (a Tauri failure) is wrapped into one. */
-function asIpcError(e: unknown): IpcError {
-  if (typeof e === "object" && e !== null && "kind" in e && "message" in e) return e as IpcError;
-  return { kind: "ipc", message: String(e) };
+function asIpcError(e: unknown): ErrorBody {
+  if (typeof e === "object" && e !== null && "kind" in e && "message" in e) return e as ErrorBody;
+  return { kind: "internal", message: String(e) };
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -60,7 +52,7 @@ async function stream(
   onEvents: (events: AnswerEvent[]) => void,
 ): Promise<RunningAnswer> {
   let finish!: () => void;
-  let fail!: (e: IpcError) => void;
+  let fail!: (e: ErrorBody) => void;
   const done = new Promise<void>((resolve, reject) => {
     finish = resolve;
     fail = reject;
@@ -169,7 +161,7 @@ export class TauriBackend implements Backend {
     return call("pick_path", { kind });
   }
 
-  exportRatings(request: ExportRequest, onProgress: (done: number) => void): Promise<ExportReport> {
+  exportRatings(request: ExportRequest, onProgress: (done: number) => void): Promise<ExportSummary> {
     const channel = new Channel<number>();
     channel.onmessage = onProgress;
     return call("export_ratings", { request, onProgress: channel });

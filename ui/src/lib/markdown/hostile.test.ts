@@ -23,13 +23,13 @@ const HOSTILE: Record<string, string> = {
   "quote and list interleaved": "> - ".repeat(800) + "z",
   "60 KB of *a": "*a".repeat(30_000),
   "emphasis runs": "***".repeat(5000) + "x" + "***".repeat(5000),
-  "underscores": "_a".repeat(20_000),
+  underscores: "_a".repeat(20_000),
   "code spans": "`a".repeat(20_000),
   "link brackets": "[".repeat(20_000) + "a",
   "link parentheses": "[a](" + "(".repeat(20_000),
   "nested links": "[a".repeat(5000) + "](b)".repeat(5000),
   "HTML tags": "<div>".repeat(10_000),
-  "strikethrough": "~~a".repeat(10_000),
+  strikethrough: "~~a".repeat(10_000),
   "KaTeX nesting": "$" + "\\frac{".repeat(500) + "1" + "}{2}".repeat(500) + "$",
   "KaTeX nesting in \\[…\\]": "\\[" + "{".repeat(3000) + "x" + "}".repeat(3000) + "\\]",
   "a 1 MB line": "word ".repeat(200_000),
@@ -60,7 +60,8 @@ describe("hostile answers", () => {
     const list = Array.from({ length: MAX_NESTING - 2 }, (_, i) => "  ".repeat(i) + "- level " + i).join("\n");
     const page = shown(renderAnswer(list).html);
     expect(page.querySelectorAll("ul").length).toBeGreaterThan(3);
-    const table = "| a | b |\n|---|---|\n" + Array.from({ length: 40 }, (_, i) => `| **${i}** | _${i * 2}_ |`).join("\n");
+    const table =
+      "| a | b |\n|---|---|\n" + Array.from({ length: 40 }, (_, i) => `| **${i}** | _${i * 2}_ |`).join("\n");
     const t = renderAnswer(table);
     expect(t.plainBlocks).toBe(0);
     expect(shown(t.html).querySelectorAll("td strong").length).toBe(40);

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { IncrementalMarkdown, stableEnd } from "./incremental";
 import { renderMarkdown } from "./render";
 
-const sample = "# Sum\n\nFirst we add **units**.\n\n```rust\nlet x = 1;\n\nlet y = 2;\n```\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nDone: 936.";
+const sample =
+  "# Sum\n\nFirst we add **units**.\n\n```rust\nlet x = 1;\n\nlet y = 2;\n```\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nDone: 936.";
 
 describe("IncrementalMarkdown", () => {
   it("ends finished blocks at blank lines outside code fences", () => {
@@ -20,7 +21,9 @@ describe("IncrementalMarkdown", () => {
     const d2 = document.createElement("div");
     d2.innerHTML = renderMarkdown(sample);
     expect(d1.textContent).toBe(d2.textContent);
-    expect(d1.querySelectorAll("table, pre, ul, h1, strong").length).toBe(d2.querySelectorAll("table, pre, ul, h1, strong").length);
+    expect(d1.querySelectorAll("table, pre, ul, h1, strong").length).toBe(
+      d2.querySelectorAll("table, pre, ul, h1, strong").length,
+    );
   });
 
   it("renders each finished block once, whatever the length of the answer", () => {

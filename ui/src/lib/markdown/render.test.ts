@@ -10,7 +10,9 @@ function dom(html: string): HTMLElement {
 
 describe("renderMarkdown", () => {
   it("renders ordinary markdown", () => {
-    const d = dom(renderMarkdown("**bold** and `code`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```"));
+    const d = dom(
+      renderMarkdown("**bold** and `code`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```"),
+    );
     expect(d.querySelector("strong")?.textContent).toBe("bold");
     expect(d.querySelector("table td")?.textContent).toBe("1");
     expect(d.querySelector("pre code")?.textContent).toContain("fn main()");
@@ -24,7 +26,11 @@ describe("renderMarkdown", () => {
   });
 
   it("drops event handlers and javascript: links", () => {
-    const d = dom(renderMarkdown('![x](javascript:alert(1)) <img src=x onerror="alert(1)"> [click](javascript:alert(1)) [ok](https://example.com)'));
+    const d = dom(
+      renderMarkdown(
+        '![x](javascript:alert(1)) <img src=x onerror="alert(1)"> [click](javascript:alert(1)) [ok](https://example.com)',
+      ),
+    );
     for (const el of Array.from(d.querySelectorAll("*"))) {
       for (const attr of Array.from(el.attributes)) {
         expect(attr.name.startsWith("on")).toBe(false);

@@ -33,7 +33,20 @@ const marked = new Marked({
 marked.use(mathExtension);
 
 // MathML stays allowed for KaTeX (raw HTML, <math> included, never reaches here unescaped).
-const FORBID_TAGS = ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed", "svg", "maction", "annotation-xml"];
+const FORBID_TAGS = [
+  "style",
+  "form",
+  "input",
+  "button",
+  "textarea",
+  "select",
+  "iframe",
+  "object",
+  "embed",
+  "svg",
+  "maction",
+  "annotation-xml",
+];
 
 let hooked = false;
 function purifier(): typeof DOMPurify {

@@ -21,7 +21,15 @@ describe("RatingDraft", () => {
   });
 
   it("starts from the current rating, and an undone vote with nothing else means clear", () => {
-    const d = new RatingDraft({ answer: "up", reasoning: null, tags: ["correct"], comment: null, corrected_answer: null, created_at: 1, updated_at: 1 });
+    const d = new RatingDraft({
+      answer: "up",
+      reasoning: null,
+      tags: ["correct"],
+      comment: null,
+      corrected_answer: null,
+      created_at: 1,
+      updated_at: 1,
+    });
     expect(d.toInput()?.tags).toEqual(["correct"]);
     d.vote("up");
     expect(d.toInput()).toBeNull();

@@ -13,7 +13,15 @@ describe("settings", () => {
   it("repairs damaged or hostile values field by field", () => {
     expect(parseSettings("{not json")).toEqual(DEFAULTS);
     expect(parseSettings(null)).toEqual(DEFAULTS);
-    const s = parseSettings(JSON.stringify({ theme: "neon", language: "fr", thinkingBudget: -5, sampling: { temperature: 9 }, thinking: "yes" }));
+    const s = parseSettings(
+      JSON.stringify({
+        theme: "neon",
+        language: "fr",
+        thinkingBudget: -5,
+        sampling: { temperature: 9 },
+        thinking: "yes",
+      }),
+    );
     expect(s).toEqual(DEFAULTS);
     const custom = { temperature: 1, top_p: 0.9, top_k: 40, min_p: 0.05 };
     expect(samplingFor(parseSettings(JSON.stringify({ sampling: custom })))).toEqual(custom);
@@ -23,14 +31,31 @@ describe("settings", () => {
 describe("model settings", () => {
   it("round-trips the model, candidates and the first-run flag, repairing bad values", async () => {
     const { DEFAULT_MODEL, choiceFor } = await import("./settings");
-    const s = { ...DEFAULTS, candidates: 3, seenWelcome: true, model: { ...DEFAULT_MODEL, source: "gguf" as const, gguf: "/m.gguf", device: "gpu" as const } };
+    const s = {
+      ...DEFAULTS,
+      candidates: 3,
+      seenWelcome: true,
+      model: { ...DEFAULT_MODEL, source: "gguf" as const, gguf: "/m.gguf", device: "gpu" as const },
+    };
     expect(parseSettings(JSON.stringify(s))).toEqual(s);
     expect(parseSettings(s)).toEqual(s);
-    const bad = parseSettings({ candidates: 9, model: { source: "ftp", device: "tpu", quantization: "q2" }, seenWelcome: "yes" });
+    const bad = parseSettings({
+      candidates: 9,
+      model: { source: "ftp", device: "tpu", quantization: "q2" },
+      seenWelcome: "yes",
+    });
     expect(bad).toMatchObject({ candidates: 1, seenWelcome: false, model: DEFAULT_MODEL });
-    expect(choiceFor(s.model)).toEqual({ source: "gguf", path: "/m.gguf", device: "gpu", quantization: null });
-    expect(choiceFor({ ...DEFAULT_MODEL, quantization: "q4k" })).toEqual({ source: "bundled", device: "cpu", quantization: "q4k" });
+    // A GGUF file is quantized already: Rust's `ModelChoice::Gguf` has no quantization field.
+    expect(choiceFor(s.model)).toEqual({ source: "gguf", path: "/m.gguf", device: "gpu" });
+    expect(choiceFor({ ...DEFAULT_MODEL, quantization: "q4k" })).toEqual({
+      source: "bundled",
+      device: "cpu",
+      quantization: "q4k",
+    });
     expect(choiceFor({ ...DEFAULT_MODEL, source: "folder" })).toBeNull();
-    expect(choiceFor({ ...DEFAULT_MODEL, source: "hub", hubId: " Qwen/Qwen3-4B " })).toMatchObject({ source: "hub", id: "Qwen/Qwen3-4B" });
+    expect(choiceFor({ ...DEFAULT_MODEL, source: "hub", hubId: " Qwen/Qwen3-4B " })).toMatchObject({
+      source: "hub",
+      id: "Qwen/Qwen3-4B",
+    });
   });
 });

@@ -1,7 +1,7 @@
 // The person's settings, with Qwen's published sampling presets. Stored as JSON (by the shell, or
 // localStorage in a plain browser); anything missing or invalid falls back to its default.
 import type { Language } from "../i18n/messages";
-import type { DeviceChoice, ModelChoice, SamplingRequest } from "../ipc/types";
+import { type DeviceChoice, MAX_CANDIDATES, type ModelChoice, type SamplingRequest } from "../ipc/types";
 import type { PaneMode } from "../thinking/pane.svelte";
 
 export interface Sampling {
@@ -74,7 +74,7 @@ export function choiceFor(m: ModelSetting): ModelChoice | null {
     case "folder":
       return m.folder ? { source: "folder", path: m.folder, device: m.device, quantization } : null;
     case "gguf":
-      return m.gguf ? { source: "gguf", path: m.gguf, device: m.device, quantization: null } : null;
+      return m.gguf ? { source: "gguf", path: m.gguf, device: m.device } : null;
     case "hub":
       return m.hubId.trim() ? { source: "hub", id: m.hubId.trim(), device: m.device, quantization } : null;
   }
@@ -118,8 +118,7 @@ export function parseSettings(json: unknown): Settings {
           min_p: finite(s.min_p, 0, 1),
         }
       : null;
-  const sampling =
-    custom && Object.values(custom).every((v) => v !== null) ? (custom as Sampling) : DEFAULTS.sampling;
+  const sampling = custom && Object.values(custom).every((v) => v !== null) ? (custom as Sampling) : DEFAULTS.sampling;
   const m = raw.model && typeof raw.model === "object" ? (raw.model as Record<string, unknown>) : {};
   const text = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
   const model: ModelSetting = {
@@ -130,7 +129,7 @@ export function parseSettings(json: unknown): Settings {
     device: oneOf(m.device, ["cpu", "gpu"] as const, DEFAULT_MODEL.device),
     quantization: oneOf(m.quantization, ["none", "q4k", "q8_0"] as const, DEFAULT_MODEL.quantization),
   };
-  const candidates = finite(raw.candidates, 1, 4);
+  const candidates = finite(raw.candidates, 1, MAX_CANDIDATES);
   return {
     thinking: typeof raw.thinking === "boolean" ? raw.thinking : DEFAULTS.thinking,
     thinkingBudget: finite(raw.thinkingBudget, 1, 1_000_000),

@@ -1,7 +1,7 @@
 // The sidebar's conversation list: newest first, a page at a time (store cursors), reloaded after
 // changes without losing the pages already shown.
 import type { Backend } from "../ipc/backend";
-import type { Conversation, PageCursor } from "../ipc/store-types";
+import type { Conversation, PageCursor } from "../ipc/types";
 
 export const PAGE = 30;
 

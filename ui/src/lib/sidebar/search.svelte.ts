@@ -1,7 +1,7 @@
 // The sidebar's search: typing waits a moment (debounce) before asking the store; an answer to an
 // older query that arrives late is dropped.
 import type { Backend } from "../ipc/backend";
-import type { SearchHit } from "../ipc/store-types";
+import type { SearchHit } from "../ipc/types";
 
 export const DEBOUNCE_MS = 250;
 
@@ -38,7 +38,11 @@ export class ConversationSearch {
 
   private async run(generation: number): Promise<void> {
     try {
-      const hits = await this.backend.search({ text: this.text.trim(), include_thinking: this.includeThinking, limit: 50 });
+      const hits = await this.backend.search({
+        text: this.text.trim(),
+        include_thinking: this.includeThinking,
+        limit: 50,
+      });
       if (generation === this.generation) this.hits = hits;
     } catch (e) {
       if (generation === this.generation) this.fail(e);

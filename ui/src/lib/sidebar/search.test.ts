@@ -8,7 +8,20 @@ describe("ConversationSearch", () => {
     vi.useFakeTimers();
     try {
       const backend = new FakeBackend();
-      await (await backend.ask({ conversation_id: null, parent_id: null, text: "apples", thinking: false, thinking_budget: null, candidates: 1, sampling: null }, () => {})).done;
+      await (
+        await backend.ask(
+          {
+            conversation_id: null,
+            parent_id: null,
+            text: "apples",
+            thinking: false,
+            thinking_budget: null,
+            candidates: 1,
+            sampling: null,
+          },
+          () => {},
+        )
+      ).done;
       const search = new ConversationSearch(backend, (e) => {
         throw e;
       });
@@ -19,7 +32,9 @@ describe("ConversationSearch", () => {
       }
       expect(backend.calls.filter((c) => c.method === "search")).toEqual([]);
       await vi.advanceTimersByTimeAsync(300);
-      expect(backend.calls.filter((c) => c.method === "search").map((c) => c.args[0])).toEqual([{ text: "app", include_thinking: false, limit: 50 }]);
+      expect(backend.calls.filter((c) => c.method === "search").map((c) => c.args[0])).toEqual([
+        { text: "app", include_thinking: false, limit: 50 },
+      ]);
       expect(search.hits.length).toBeGreaterThan(0);
       search.clear();
       expect(search.hits).toEqual([]);

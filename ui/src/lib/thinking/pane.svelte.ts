@@ -41,14 +41,6 @@ export class ThinkingPane {
     return ((this.endedAt ?? now) - this.startedAt) / 1000;
   }
 
-  /** The header: "Thinking…" while it thinks, then "Thought for N s · T tokens". */
-  label(now: number): string {
-    if (this.phase === "waiting") return "Waiting…";
-    if (this.phase === "thinking") return `Thinking… ${formatSeconds(this.seconds(now))}`;
-    const tokens = this.tokens === 1 ? "1 token" : `${this.tokens} tokens`;
-    return `Thought for ${formatSeconds(this.seconds(now))} · ${tokens}`;
-  }
-
   /** More thinking text arrived at time `now` (ms). */
   thinking(chunk: string, now: number): void {
     if (this.startedAt === null) this.startedAt = now;

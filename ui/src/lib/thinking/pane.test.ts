@@ -7,11 +7,14 @@ describe("ThinkingPane", () => {
     pane.thinking("7 + 9 = 16", 1_000);
     pane.thinking(", carry 1", 1_500);
     expect(pane.open).toBe(true);
-    expect(pane.label(3_000)).toBe("Thinking… 2.0 s");
+    expect(pane.phase).toBe("thinking");
+    expect(pane.seconds(3_000)).toBe(2);
     pane.answer(4_200);
     expect(pane.open).toBe(false);
     pane.finish(5_000, 42);
-    expect(pane.label(99_000)).toBe("Thought for 3.2 s · 42 tokens");
+    // The time stops when the answer starts; the engine's count replaces the chunks counted.
+    expect(pane.seconds(99_000)).toBeCloseTo(3.2);
+    expect(pane.tokens).toBe(42);
     expect(pane.text).toBe("7 + 9 = 16, carry 1");
   });
 
@@ -39,7 +42,8 @@ describe("ThinkingPane", () => {
     pane.finish(12_345);
     expect(pane.phase).toBe("done");
     expect(pane.text).toBe("partial");
-    expect(pane.label(0)).toBe("Thought for 12 s · 1 token");
+    expect(pane.seconds(0)).toBeCloseTo(12.345);
+    expect(pane.tokens).toBe(1);
   });
 
   it("formats seconds", () => {

@@ -25,7 +25,7 @@ export function statusLine(status: ModelStatus, t: T): string {
       return t("model.status.loading");
     case "ready": {
       const q = status.info.quantization ? ` · ${status.info.quantization}` : "";
-      return t("model.status.ready", { id: status.info.id, device: status.info.device }) + q;
+      return t("model.status.ready", { id: status.info.name, device: status.info.device }) + q;
     }
     case "failed":
       return t("model.status.failed", { message: status.message });

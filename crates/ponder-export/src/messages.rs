@@ -2,9 +2,10 @@
 
 use ponder_store::{Message, MessageStatus, Role};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// Where an answer's thinking goes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasoningStyle {
     /// `<think>\n…\n</think>\n\n` before the answer, as Qwen3's chat template reads it.

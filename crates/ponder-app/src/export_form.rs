@@ -2,6 +2,7 @@
 //! the folder it went to.
 
 use std::path::PathBuf;
+use ts_rs::TS;
 
 use ponder_export::{ExportOptions, ExportReport, Format, ReasoningStyle};
 use ponder_store::{RatingFilter, RatingTag, Vote};
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{App, AppError, Result};
 
 /// The export form.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, TS)]
 pub struct ExportRequest {
     /// A new or empty folder.
     pub folder: PathBuf,
@@ -36,7 +37,7 @@ pub struct ExportRequest {
 }
 
 /// What was written, and where.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct ExportSummary {
     /// Counts.
     #[serde(flatten)]

@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use ts_rs::TS;
 
-use ponder_engine::{Engine, Event, GenerationRequest, Sampling, StopHandle};
+use ponder_chat::AnswerOptions;
+use ponder_engine::{Engine, Event, GenerationRequest, StopHandle};
 use ponder_store::{ConversationId, MessageId, Store};
 use serde::{Deserialize, Serialize};
 
@@ -15,37 +17,8 @@ use crate::{App, AppError, ErrorBody, Result};
 /// How often batched events go to the window: about one frame.
 const FRAME: Duration = Duration::from_millis(16);
 
-/// Sampling values from the window; `None` keeps the model's own default.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct SamplingRequest {
-    /// Temperature.
-    pub temperature: Option<f64>,
-    /// Nucleus sampling.
-    pub top_p: Option<f64>,
-    /// Top-k.
-    pub top_k: Option<usize>,
-    /// Min-p.
-    pub min_p: Option<f64>,
-}
-
-/// How to answer.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct AnswerOptions {
-    /// Think before answering.
-    pub thinking: bool,
-    /// Most thinking tokens.
-    pub thinking_budget: Option<usize>,
-    /// Independent answers, side by side (1–4).
-    pub candidates: usize,
-    /// `None`: the model's defaults.
-    pub sampling: Option<SamplingRequest>,
-    /// Most tokens in all (default 4,096).
-    #[serde(default)]
-    pub max_tokens: Option<usize>,
-}
-
 /// A new question.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, TS)]
 pub struct AskRequest {
     /// `None` starts a new conversation.
     pub conversation_id: Option<ConversationId>,
@@ -59,7 +32,7 @@ pub struct AskRequest {
 }
 
 /// More answers to a question already asked.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, TS)]
 pub struct RegenerateRequest {
     /// The question.
     pub question_id: MessageId,
@@ -69,7 +42,7 @@ pub struct RegenerateRequest {
 }
 
 /// What the window gets back at once; the answer streams to the sink.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct Started {
     /// The conversation (new for a first question).
     pub conversation_id: ConversationId,
@@ -80,7 +53,7 @@ pub struct Started {
 }
 
 /// One event of one candidate, saved as message `answer_id`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct AnswerEvent {
     /// Which candidate.
     pub candidate: usize,
@@ -92,7 +65,7 @@ pub struct AnswerEvent {
 
 /// Events since the last batch; the last batch of a run has `done` set (and `error` if saving or
 /// generating failed outside the events).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct AnswerBatch {
     /// In order.
     pub events: Vec<AnswerEvent>,
@@ -115,34 +88,12 @@ pub(crate) struct Running {
     stops: Arc<Mutex<HashMap<u64, StopHandle>>>,
 }
 
-impl AnswerOptions {
-    fn apply(&self, mut request: GenerationRequest) -> Result<GenerationRequest> {
-        if !(1..=4).contains(&self.candidates) {
-            return Err(AppError::Invalid("candidates must be between 1 and 4".into()));
-        }
-        request.thinking = self.thinking;
-        request.thinking_budget = self.thinking_budget.filter(|b| *b > 0);
-        request.candidates = self.candidates;
-        request.max_tokens = self.max_tokens.unwrap_or(4096).max(1);
-        if let Some(s) = &self.sampling {
-            request.sampling = Sampling {
-                temperature: s.temperature,
-                top_k: s.top_k,
-                top_p: s.top_p,
-                min_p: s.min_p,
-                ..Sampling::default()
-            };
-        }
-        Ok(request)
-    }
-}
-
 impl App {
     /// Saves `request`'s question and starts answering it.
     pub async fn ask(&self, request: AskRequest, sink: Arc<dyn AnswerSink>) -> Result<Started> {
         // Nothing is saved when no model could answer: the window keeps the text in the composer.
         let engine = self.models.engine().await?;
-        let template = request.options.apply(GenerationRequest::ask(""))?;
+        let template = request.options.request()?;
         let store = self.store().await?;
         // A question the engine would refuse (too long for the model's context) is not saved.
         let would_send = ponder_chat::request_for_new_question(
@@ -168,7 +119,7 @@ impl App {
         sink: Arc<dyn AnswerSink>,
     ) -> Result<Started> {
         let engine = self.models.engine().await?;
-        let template = request.options.apply(GenerationRequest::ask(""))?;
+        let template = request.options.request()?;
         let store = self.store().await?;
         let question = store.message(request.question_id).await?;
         if question.role != ponder_store::Role::User {
@@ -204,9 +155,6 @@ impl App {
                 .map_err(|e| AppError::Invalid(format!("settings task failed: {e}")))?;
         // The answers exist before this returns, so the window's next read of the thread shows them.
         let writers = ponder_chat::begin(&store, question, settings, request.candidates).await?;
-        if writers.len() > 1 {
-            store.set_active(writers[0].id()).await?;
-        }
         let run_id = self.running.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.running.stops.lock().expect("not poisoned").insert(run_id, generation.stop_handle());
         let stops = Arc::clone(&self.running.stops);

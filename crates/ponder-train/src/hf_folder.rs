@@ -7,8 +7,8 @@ use candle_core::Tensor;
 use candle_nn::VarMap;
 use tokenizers::Tokenizer;
 
-use crate::chat::CHAT_TEMPLATE;
 use crate::model::Qwen3Config;
+use crate::template::CHAT_TEMPLATE;
 use crate::tokenizer::{token_id, SPECIAL_TOKENS, THINK_TOKENS};
 use crate::train::TrainReport;
 use crate::TrainError;

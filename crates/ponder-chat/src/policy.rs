@@ -1,0 +1,146 @@
+//! The turn policy: how a turn is asked for and what its defaults and limits are, the same for the
+//! window and the CLI. Both send [`AnswerOptions`]; [`AnswerOptions::request`] is the only place a
+//! request's token limit, candidate count and thinking budget are decided.
+
+use ponder_engine::{GenerationRequest, Sampling};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::ChatError;
+
+/// Most tokens of a turn (thinking and answer together) when the asker names none.
+pub const DEFAULT_MAX_TOKENS: usize = GenerationRequest::DEFAULT_MAX_TOKENS;
+
+/// Most candidates of one turn. Candidates batch in one generation, and each holds its own KV cache;
+/// past four the window cannot show them side by side and a CPU gains nothing.
+pub const MAX_CANDIDATES: usize = 4;
+
+/// Sampling values chosen by the person; `None` keeps the model's own default
+/// (`generation_config.json`, else Qwen's recommendation), never mistral.rs's deterministic one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct SamplingRequest {
+    /// Temperature (0 = greedy).
+    pub temperature: Option<f64>,
+    /// Nucleus sampling.
+    pub top_p: Option<f64>,
+    /// Top-k.
+    pub top_k: Option<usize>,
+    /// Min-p.
+    pub min_p: Option<f64>,
+    /// Additive penalty for tokens already present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub presence_penalty: Option<f32>,
+    /// Multiplicative penalty for repeated tokens (1 = off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub repetition_penalty: Option<f32>,
+}
+
+/// How to answer: asking, regenerating and `ponder ask` all send this.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct AnswerOptions {
+    /// Think before answering.
+    pub thinking: bool,
+    /// Most thinking tokens (`None` or 0: no limit beyond `max_tokens`).
+    pub thinking_budget: Option<usize>,
+    /// Independent answers, side by side (1 to [`MAX_CANDIDATES`]).
+    pub candidates: usize,
+    /// `None`: the model's defaults.
+    pub sampling: Option<SamplingRequest>,
+    /// Most tokens in all (default [`DEFAULT_MAX_TOKENS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub max_tokens: Option<usize>,
+}
+
+impl Default for AnswerOptions {
+    fn default() -> Self {
+        AnswerOptions {
+            thinking: true,
+            thinking_budget: None,
+            candidates: 1,
+            sampling: None,
+            max_tokens: None,
+        }
+    }
+}
+
+impl AnswerOptions {
+    /// The request these options make, without its messages (the turn fills them from the branch).
+    /// Options no turn can run with are refused here, before anything is saved.
+    pub fn request(&self) -> Result<GenerationRequest, ChatError> {
+        if !(1..=MAX_CANDIDATES).contains(&self.candidates) {
+            return Err(ChatError::Invalid(format!(
+                "candidates must be between 1 and {MAX_CANDIDATES}, not {}",
+                self.candidates
+            )));
+        }
+        if self.max_tokens == Some(0) {
+            return Err(ChatError::Invalid("max_tokens must be at least 1".into()));
+        }
+        let sampling = match &self.sampling {
+            None => Sampling::default(),
+            Some(s) => Sampling {
+                temperature: s.temperature,
+                top_k: s.top_k,
+                top_p: s.top_p,
+                min_p: s.min_p,
+                presence_penalty: s.presence_penalty,
+                repetition_penalty: s.repetition_penalty,
+            },
+        };
+        Ok(GenerationRequest {
+            messages: Vec::new(),
+            thinking: self.thinking,
+            sampling,
+            max_tokens: self.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+            // A budget of 0 would end the thinking before it starts; the window sends 0 for "none".
+            thinking_budget: self.thinking_budget.filter(|b| *b > 0),
+            candidates: self.candidates,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_policys() {
+        let r = AnswerOptions::default().request().unwrap();
+        assert_eq!(r.max_tokens, DEFAULT_MAX_TOKENS);
+        assert_eq!(r.candidates, 1);
+        assert!(r.thinking && r.thinking_budget.is_none() && r.messages.is_empty());
+        assert_eq!(r.sampling, Sampling::default());
+    }
+
+    #[test]
+    fn a_zero_budget_means_none_and_sampling_is_carried_whole() {
+        let options = AnswerOptions {
+            thinking_budget: Some(0),
+            sampling: Some(SamplingRequest {
+                temperature: Some(0.0),
+                repetition_penalty: Some(1.1),
+                ..SamplingRequest::default()
+            }),
+            max_tokens: Some(64),
+            ..AnswerOptions::default()
+        };
+        let r = options.request().unwrap();
+        assert_eq!(r.thinking_budget, None);
+        assert_eq!(r.max_tokens, 64);
+        assert_eq!(r.sampling.temperature, Some(0.0));
+        assert_eq!(r.sampling.repetition_penalty, Some(1.1));
+    }
+
+    #[test]
+    fn options_no_turn_can_run_are_refused() {
+        for candidates in [0, MAX_CANDIDATES + 1] {
+            let e = AnswerOptions { candidates, ..AnswerOptions::default() }.request().unwrap_err();
+            assert_eq!(e.kind(), ponder_error_kind::ErrorKind::Invalid, "{e}");
+        }
+        let e = AnswerOptions { max_tokens: Some(0), ..AnswerOptions::default() }.request();
+        assert!(e.is_err());
+    }
+}

@@ -242,3 +242,25 @@ fn tauri_dev_opens_the_port_vite_serves() {
     let moved = vite.replace("port: 5173", "port: 5174");
     assert_eq!(rules::dev_server_mismatch(&conf, &moved).len(), 1);
 }
+
+#[test]
+fn the_window_writes_no_ipc_type_by_hand() {
+    let dir = root().join("ui/src/lib/ipc/generated");
+    let generated: std::collections::BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            e.unwrap().file_name().to_string_lossy().strip_suffix(".ts").map(String::from)
+        })
+        .filter(|n| n != "index" && n != "constants")
+        .collect();
+    assert!(generated.contains("Started") && generated.contains("ErrorKind"), "{generated:?}");
+    assert_eq!(rules::hand_written_ipc_types(tree(), &generated), Vec::<String>::new());
+    let planted = with(Source::planted(
+        "ui/src/lib/ipc/tauri.ts",
+        "interface Started {\n  conversation_id: number;\n  run_id: number;\n}\n",
+    ));
+    assert_eq!(
+        rules::hand_written_ipc_types(&planted, &generated),
+        ["ui/src/lib/ipc/tauri.ts declares Started, which is generated from Rust"]
+    );
+}

@@ -338,3 +338,27 @@ pub fn dev_server_mismatch(tauri_conf: &str, vite_config: &str) -> Vec<String> {
         Vec::new()
     }
 }
+
+/// The window declares none of the types generated from Rust itself: a hand-written `interface` or
+/// `type` of the same name would drift from the Rust one again.
+pub fn hand_written_ipc_types(files: &[Source], generated: &BTreeSet<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in
+        files.iter().filter(|f| f.path.starts_with("ui/src/") && !f.path.contains("/generated/"))
+    {
+        for line in f.text.lines() {
+            let line = line.trim_start().trim_start_matches("export ");
+            let name = line.strip_prefix("interface ").or_else(|| line.strip_prefix("type ")).map(
+                |rest| {
+                    rest.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect::<String>()
+                },
+            );
+            if let Some(name) = name.filter(|n| generated.contains(n)) {
+                out.push(format!("{} declares {name}, which is generated from Rust", f.path));
+            }
+        }
+    }
+    out
+}

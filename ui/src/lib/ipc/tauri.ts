@@ -3,6 +3,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Backend, RunningAnswer } from "./backend";
 import type {
+  AnswerBatch,
   AnswerEvent,
   AskRequest,
   ExportSummary,
@@ -15,21 +16,9 @@ import type {
   RatingStats,
   RegenerateRequest,
   RepairSummary,
+  Started,
 } from "./types";
 import type { ConversationPage, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./types";
-
-/** One batch of a running answer; the last has `done` (and `error` if it ended early). */
-interface AnswerBatch {
-  events: AnswerEvent[];
-  done: boolean;
-  error: ErrorBody | null;
-}
-
-interface Started {
-  conversation_id: number;
-  question_id: number;
-  run_id: number;
-}
 
 /** Errors from Rust are `{kind, message}`; anything else (a Tauri failure) is wrapped into one. */
 function asIpcError(e: unknown): ErrorBody {

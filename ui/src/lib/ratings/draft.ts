@@ -1,14 +1,6 @@
 // A rating being made: thumbs on the answer, optionally on the reasoning, reason chips, a comment and
 // a better answer. Turned into what the store's `rate` takes; clearing is a separate action.
-import type { Rating, RatingTag, Vote } from "../ipc/types";
-
-export interface RatingInput {
-  answer: Vote | null;
-  reasoning: Vote | null;
-  tags: RatingTag[];
-  comment: string | null;
-  corrected_answer: string | null;
-}
+import type { Rating, RatingInput, RatingTag, Vote } from "../ipc/types";
 
 export class RatingDraft {
   answer: Vote | null;

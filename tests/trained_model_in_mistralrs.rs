@@ -4,7 +4,7 @@
 use candle_core::{Device, Tensor};
 use ponder_engine::{Engine, GenerationRequest, ModelSource, Sampling};
 use ponder_tests::{collect, texts};
-use ponder_train::model::Qwen3;
+use ponder_train::model::Qwen;
 use ponder_train::train::{run, RunDir, TrainConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,7 +33,7 @@ async fn toy_training_lowers_loss_and_mistralrs_agrees_on_logits() {
     };
     let (mistral_logits, prompt_ids) = engine.next_token_logits(&req).await.unwrap();
 
-    let (model, _vars) = Qwen3::load_hf(&out, &Device::Cpu).unwrap();
+    let (model, _vars) = Qwen::load_hf(&out, &Device::Cpu).unwrap();
     let ids = Tensor::new(prompt_ids.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap();
     let ours = model.forward(&ids).unwrap();
     let last =

@@ -1,14 +1,14 @@
 //! Greedy decoding with the trainer's own forward pass: a cross-check for what mistral.rs generates.
 
 use candle_core::{Device, Tensor};
-use ponder_train::model::Qwen3;
+use ponder_train::model::Qwen;
 use ponder_train::template::{render_prompt, Role};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().expect("model dir"));
     let question = args.next().expect("question");
-    let (model, _vars) = Qwen3::load_hf(&dir, &Device::Cpu)?;
+    let (model, _vars) = Qwen::load_hf(&dir, &Device::Cpu)?;
     let tok =
         tokenizers::Tokenizer::from_file(dir.join("tokenizer.json")).map_err(anyhow::Error::msg)?;
     let prompt = render_prompt(&[(Role::User, question.as_str())], true);

@@ -1,5 +1,5 @@
-//! Writes a Hugging Face Qwen3 folder (ours) as a single GGUF file, the format llama.cpp and mistral.rs
-//! read: llama.cpp tensor names, `qwen3.*` hyper-parameters, and the tokenizer and chat template as
+//! Writes a Hugging Face Qwen3 or Qwen2 folder as a single GGUF file, the format llama.cpp and mistral.rs
+//! read: llama.cpp tensor names, `qwen3.*` / `qwen2.*` hyper-parameters, and the tokenizer and chat template as
 //! metadata. Ponder ships no GGUF; this exists so loading GGUF files is tested on a real one.
 
 use std::collections::HashMap;
@@ -9,10 +9,10 @@ use candle_core::quantized::gguf_file::{self, Value};
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{DType, Device};
 
-use crate::model::Qwen3Config;
+use crate::model::{Family, QwenConfig};
 use crate::TrainError;
 
-/// llama.cpp's name for a Hugging Face Qwen3 tensor name.
+/// llama.cpp's name for a Hugging Face Qwen3 / Qwen2 tensor name.
 pub fn gguf_tensor_name(hf: &str) -> Option<String> {
     match hf {
         "model.embed_tokens.weight" => return Some("token_embd.weight".into()),
@@ -29,6 +29,9 @@ pub fn gguf_tensor_name(hf: &str) -> Option<String> {
         "self_attn.k_proj.weight" => "attn_k.weight",
         "self_attn.v_proj.weight" => "attn_v.weight",
         "self_attn.o_proj.weight" => "attn_output.weight",
+        "self_attn.q_proj.bias" => "attn_q.bias",
+        "self_attn.k_proj.bias" => "attn_k.bias",
+        "self_attn.v_proj.bias" => "attn_v.bias",
         "self_attn.q_norm.weight" => "attn_q_norm.weight",
         "self_attn.k_norm.weight" => "attn_k_norm.weight",
         "mlp.gate_proj.weight" => "ffn_gate.weight",
@@ -97,13 +100,12 @@ fn tokenizer_metadata(path: &Path, vocab_size: usize) -> Result<(Value, Value, V
 /// Writes `model_dir` (config, f32 safetensors, tokenizer, chat template) as the GGUF file `out`, with
 /// every tensor in `dtype` (`F32` keeps the weights exact; `Q8_0` is a quarter of the size).
 pub fn export_gguf(model_dir: &Path, out: &Path, dtype: GgmlDType) -> Result<(), TrainError> {
-    let cfg: Qwen3Config =
-        serde_json::from_value(read_json(&model_dir.join("config.json"))?).map_err(|e| {
-            TrainError::Corrupt { path: model_dir.join("config.json"), message: e.to_string() }
-        })?;
+    let cfg = QwenConfig::read(model_dir)?;
     let weights = model_dir.join("model.safetensors");
-    let tensors = candle_core::safetensors::load(&weights, &Device::Cpu)
-        .map_err(|e| TrainError::Corrupt { path: weights.clone(), message: e.to_string() })?;
+    let mut tensors = crate::weights::read_folder(model_dir, &Device::Cpu, DType::F32)?;
+    if cfg.tie_word_embeddings {
+        tensors.remove("lm_head.weight");
+    }
     let mut named: Vec<(String, QTensor)> = Vec::new();
     for (hf, t) in &tensors {
         let name = gguf_tensor_name(hf).ok_or_else(|| TrainError::Corrupt {
@@ -137,31 +139,37 @@ pub fn export_gguf(model_dir: &Path, out: &Path, dtype: GgmlDType) -> Result<(),
     let pad = id_of("<|endoftext|>").unwrap_or(eos);
 
     let u32v = |v: usize| Value::U32(v as u32);
-    let metadata: HashMap<&str, Value> = HashMap::from([
-        ("general.architecture", Value::String("qwen3".into())),
-        ("general.name", Value::String("ponder-tiny".into())),
-        ("qwen3.block_count", u32v(cfg.num_hidden_layers)),
-        ("qwen3.context_length", u32v(cfg.max_position_embeddings)),
-        ("qwen3.embedding_length", u32v(cfg.hidden_size)),
-        ("qwen3.feed_forward_length", u32v(cfg.intermediate_size)),
-        ("qwen3.attention.head_count", u32v(cfg.num_attention_heads)),
-        ("qwen3.attention.head_count_kv", u32v(cfg.num_key_value_heads)),
-        ("qwen3.attention.key_length", u32v(cfg.head_dim)),
-        ("qwen3.attention.value_length", u32v(cfg.head_dim)),
-        ("qwen3.attention.layer_norm_rms_epsilon", Value::F32(cfg.rms_norm_eps as f32)),
-        ("qwen3.rope.freq_base", Value::F32(cfg.rope_theta as f32)),
-        ("tokenizer.ggml.model", Value::String("gpt2".into())),
-        ("tokenizer.ggml.pre", Value::String("qwen2".into())),
-        ("tokenizer.ggml.tokens", tokens.clone()),
-        ("tokenizer.ggml.token_type", types),
-        ("tokenizer.ggml.merges", merges),
-        ("tokenizer.ggml.eos_token_id", Value::U32(eos)),
-        ("tokenizer.ggml.padding_token_id", Value::U32(pad)),
-        ("tokenizer.ggml.bos_token_id", Value::U32(pad)),
-        ("tokenizer.ggml.add_bos_token", Value::Bool(false)),
-        ("tokenizer.chat_template", Value::String(template)),
+    let arch = match cfg.model_type {
+        Family::Qwen2 => "qwen2",
+        Family::Qwen3 => "qwen3",
+    };
+    let key = |k: &str| format!("{arch}.{k}");
+    let name = model_dir.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned());
+    let metadata: HashMap<String, Value> = HashMap::from([
+        ("general.architecture".to_string(), Value::String(arch.into())),
+        ("general.name".to_string(), Value::String(name)),
+        (key("block_count"), u32v(cfg.num_hidden_layers)),
+        (key("context_length"), u32v(cfg.max_position_embeddings)),
+        (key("embedding_length"), u32v(cfg.hidden_size)),
+        (key("feed_forward_length"), u32v(cfg.intermediate_size)),
+        (key("attention.head_count"), u32v(cfg.num_attention_heads)),
+        (key("attention.head_count_kv"), u32v(cfg.num_key_value_heads)),
+        (key("attention.key_length"), u32v(cfg.head_dim)),
+        (key("attention.value_length"), u32v(cfg.head_dim)),
+        (key("attention.layer_norm_rms_epsilon"), Value::F32(cfg.rms_norm_eps as f32)),
+        (key("rope.freq_base"), Value::F32(cfg.rope_theta as f32)),
+        ("tokenizer.ggml.model".to_string(), Value::String("gpt2".into())),
+        ("tokenizer.ggml.pre".to_string(), Value::String("qwen2".into())),
+        ("tokenizer.ggml.tokens".to_string(), tokens.clone()),
+        ("tokenizer.ggml.token_type".to_string(), types),
+        ("tokenizer.ggml.merges".to_string(), merges),
+        ("tokenizer.ggml.eos_token_id".to_string(), Value::U32(eos)),
+        ("tokenizer.ggml.padding_token_id".to_string(), Value::U32(pad)),
+        ("tokenizer.ggml.bos_token_id".to_string(), Value::U32(pad)),
+        ("tokenizer.ggml.add_bos_token".to_string(), Value::Bool(false)),
+        ("tokenizer.chat_template".to_string(), Value::String(template)),
     ]);
-    let mut meta: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (*k, v)).collect();
+    let mut meta: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
     meta.sort_by(|a, b| a.0.cmp(b.0));
     let refs: Vec<(&str, &QTensor)> = named.iter().map(|(n, t)| (n.as_str(), t)).collect();
     let mut file =

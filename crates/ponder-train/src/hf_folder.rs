@@ -7,7 +7,7 @@ use candle_core::Tensor;
 use candle_nn::VarMap;
 use tokenizers::Tokenizer;
 
-use crate::model::Qwen3Config;
+use crate::model::QwenConfig;
 use crate::template::CHAT_TEMPLATE;
 use crate::tokenizer::{token_id, SPECIAL_TOKENS, THINK_TOKENS};
 use crate::train::TrainReport;
@@ -32,7 +32,7 @@ fn json(v: &serde_json::Value) -> String {
 /// Writes every file mistral.rs (or transformers) needs into `out`.
 pub fn write_model(
     out: &Path,
-    cfg: &Qwen3Config,
+    cfg: &QwenConfig,
     vars: &VarMap,
     tok: &Tokenizer,
     report: &TrainReport,
@@ -40,7 +40,7 @@ pub fn write_model(
     std::fs::create_dir_all(out).map_err(TrainError::io(out))?;
     let im_end = token_id(tok, "<|im_end|>")?;
     let eot = token_id(tok, "<|endoftext|>")?;
-    write(&out.join("config.json"), &json(&cfg.to_hf_json(eot, im_end)))?;
+    write(&out.join("config.json"), &json(&cfg.to_hf_json(eot, im_end, "float32")))?;
 
     let weights: HashMap<String, Tensor> = vars
         .data()
@@ -101,7 +101,7 @@ pub fn replace_eval_section(card: &str, body: &str) -> Option<String> {
     Some(format!("{}\n{}\n{}", &card[..start], body.trim(), &card[end..]))
 }
 
-fn model_card(cfg: &Qwen3Config, r: &TrainReport) -> String {
+fn model_card(cfg: &QwenConfig, r: &TrainReport) -> String {
     let eval = "Not measured yet: run `cargo run -p ponder-cli -- eval --write-card`.";
     format!(
         r#"---

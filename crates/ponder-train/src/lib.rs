@@ -8,11 +8,16 @@
 //!
 //! This crate never runs inference for the app and never names mistral.rs: serving is `ponder-engine`'s job.
 
+pub mod arch;
 pub mod data;
 pub mod gguf;
 pub mod grade;
 pub mod hf_folder;
+pub mod init;
+pub mod learn;
+pub mod lora;
 pub mod loss;
+pub mod methods;
 pub mod model;
 pub mod ops;
 pub mod optim;
@@ -20,6 +25,7 @@ pub mod tasks;
 pub mod template;
 pub mod tokenizer;
 pub mod train;
+pub mod weights;
 
 use std::path::PathBuf;
 

@@ -13,7 +13,7 @@ use candle_core::backprop::GradStore;
 use candle_core::{Device, Tensor, Var, D};
 
 use crate::data::{self, Batch, Encoded};
-use crate::model::Qwen3;
+use crate::model::Qwen;
 use crate::TrainError;
 
 /// Worker threads chosen by [`set_workers`]; 0 means one per core.
@@ -40,7 +40,7 @@ fn trained_targets(encoded: &[Encoded], members: &[usize]) -> usize {
 
 /// Summed negative log-likelihood of `batch`'s trained targets, divided by `denominator`.
 fn scaled_loss(
-    model: &Qwen3,
+    model: &Qwen,
     encoded: &[Encoded],
     batch: &Batch,
     pad: u32,
@@ -61,7 +61,7 @@ fn scaled_loss(
 
 /// Mean loss of one batch, as a tensor that can be differentiated.
 pub fn batch_loss(
-    model: &Qwen3,
+    model: &Qwen,
     encoded: &[Encoded],
     batch: &Batch,
     pad: u32,
@@ -75,7 +75,7 @@ pub fn batch_loss(
 /// threads. Each part's loss is divided by the whole batch's token count, so the summed gradients are
 /// exactly those of the batch's mean loss, whatever the split.
 pub fn loss_and_gradients(
-    model: &Qwen3,
+    model: &Qwen,
     vars: &[Var],
     encoded: &[Encoded],
     batch: &Batch,
@@ -121,7 +121,7 @@ pub fn loss_and_gradients(
 
 /// Token-weighted mean loss over `examples` (no gradients kept).
 pub fn mean_loss(
-    model: &Qwen3,
+    model: &Qwen,
     examples: &[Encoded],
     batch_tokens: usize,
     pad: u32,

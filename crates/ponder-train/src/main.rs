@@ -74,6 +74,26 @@ enum Command {
         #[arg(long)]
         q8: bool,
     },
+    /// Write a model with random weights and a published shape (a stand-in for real weights).
+    Init {
+        /// The shape.
+        #[arg(long, value_enum)]
+        shape: ponder_train::arch::Shape,
+        /// Where the folder goes.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the weights.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Store as float32 instead of bfloat16.
+        #[arg(long)]
+        f32: bool,
+        /// The model folder whose tokenizer and chat template to copy.
+        #[arg(long, default_value = "models/ponder-tiny")]
+        tokenizer_from: PathBuf,
+    },
+    /// Learn from examples in TRL's formats (what `ponder export` writes) and write a new model folder.
+    Learn(ponder_train::learn::cli::LearnArgs),
     /// Print generated problems as JSON lines.
     Sample {
         /// How many.
@@ -142,6 +162,21 @@ fn main() -> anyhow::Result<()> {
             let dtype = if q8 { GgmlDType::Q8_0 } else { GgmlDType::F32 };
             ponder_train::gguf::export_gguf(&model, &out, dtype)?;
             println!("wrote {}", out.display());
+        }
+        Command::Init { shape, out, seed, f32, tokenizer_from } => {
+            let dtype = if f32 { candle_core::DType::F32 } else { candle_core::DType::BF16 };
+            ponder_train::init::write_random_model(
+                &shape.config(),
+                seed,
+                dtype,
+                &tokenizer_from,
+                &out,
+            )?;
+            println!("wrote {}", out.display());
+        }
+        Command::Learn(args) => {
+            let report = ponder_train::learn::cli::run(args)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Sample { count, held_out, seed } => {
             let split = if held_out { Split::HeldOut } else { Split::Train };

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
 
 use crate::data::{self, Mix};
-use crate::model::{Qwen3, Qwen3Config};
+use crate::model::{Family, Qwen, QwenConfig};
 use crate::optim::{AdamW, AdamWConfig, Schedule};
 use crate::tasks::Split;
 use crate::{hf_folder, loss, tokenizer, TrainError};
@@ -22,7 +22,7 @@ use crate::{hf_folder, loss, tokenizer, TrainError};
 #[derive(Clone, Debug)]
 pub struct TrainConfig {
     /// Architecture (its `vocab_size` is replaced by the trained tokenizer's size).
-    pub model: Qwen3Config,
+    pub model: QwenConfig,
     /// BPE vocabulary before added tokens.
     pub bpe_vocab: usize,
     /// Training examples (one pass; every example is a fresh problem).
@@ -49,7 +49,8 @@ impl TrainConfig {
     /// The bundled model: about 2 M parameters, sized to train in under an hour on two CPU cores.
     pub fn full() -> Self {
         Self {
-            model: Qwen3Config {
+            model: QwenConfig {
+                model_type: Family::Qwen3,
                 vocab_size: 0,
                 hidden_size: 192,
                 intermediate_size: 576,
@@ -60,6 +61,8 @@ impl TrainConfig {
                 rms_norm_eps: 1e-6,
                 rope_theta: 10_000.0,
                 max_position_embeddings: 2048,
+                attention_bias: false,
+                tie_word_embeddings: true,
             },
             bpe_vocab: 1024,
             // Run 8's 68,000 plus the extra comparisons, so every other kind keeps its practice.
@@ -200,7 +203,7 @@ pub fn run(
 
     let device = Device::Cpu;
     let vars = VarMap::new();
-    let model = Qwen3::new(&mcfg, &vars, &device, cfg.seed)?;
+    let model = Qwen::new(&mcfg, &vars, &device, cfg.seed)?;
     let named: Vec<_> = vars
         .data()
         .lock()
@@ -310,7 +313,7 @@ pub fn snapshot(cfg: &TrainConfig, run: &RunDir, out: &Path) -> Result<usize, Tr
     for (k, t) in tensors.into_iter().filter(|(k, _)| !k.starts_with("adam.")) {
         vars.data().lock().expect("not poisoned").insert(k, candle_core::Var::from_tensor(&t)?);
     }
-    Qwen3::new(&mcfg, &vars, &Device::Cpu, cfg.seed)?;
+    Qwen::new(&mcfg, &vars, &Device::Cpu, cfg.seed)?;
     let report = TrainReport {
         steps: meta.step,
         first_loss: f32::NAN,

@@ -30,6 +30,31 @@ impl RopeTables {
         };
         Self { cos: table(f32::cos), sin: table(f32::sin), half, positions }
     }
+
+    /// Rows `offset..offset + len` as `[len, head_dim / 2]` cosine and sine tensors, for decoding with
+    /// a cache (forward only).
+    pub(crate) fn rows(
+        &self,
+        offset: usize,
+        len: usize,
+        device: &candle_core::Device,
+    ) -> Result<(Tensor, Tensor)> {
+        if offset + len > self.positions {
+            candle_core::bail!(
+                "rope: position {} is past the {} the tables hold",
+                offset + len,
+                self.positions
+            );
+        }
+        let part = |t: &[f32]| {
+            Tensor::from_slice(
+                &t[offset * self.half..(offset + len) * self.half],
+                (len, self.half),
+                device,
+            )
+        };
+        Ok((part(&self.cos)?, part(&self.sin)?))
+    }
 }
 
 /// Rotates `x` (`[batch, heads, time, head_dim]`); position `t` uses row `t` of the tables.

@@ -98,6 +98,8 @@ impl AnswerOptions {
             // A budget of 0 would end the thinking before it starts; the window sends 0 for "none".
             thinking_budget: self.thinking_budget.filter(|b| *b > 0),
             candidates: self.candidates,
+            // Set only when continuing from a person's fixed step (`ponder_chat::fix`).
+            continue_thinking: None,
         })
     }
 }

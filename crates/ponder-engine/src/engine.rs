@@ -7,6 +7,7 @@ use mistralrs::{Model, RequestBuilder, TextMessageRole, TextMessages};
 use tokio::sync::Semaphore;
 
 use crate::budget::{ThinkTags, ThinkingBudget};
+use crate::continuation::{thinking_prefix, Prompted};
 use crate::generation::{self, Generation, Job};
 use crate::load::{build_on_own_thread, LoadOptions, LoadStage, LoaderRuntime};
 use crate::request::{ChatRole, GenerationRequest, Sampling};
@@ -112,16 +113,31 @@ impl Engine {
 
     /// Tokens in the rendered prompt of `req`.
     pub async fn prompt_tokens(&self, req: &GenerationRequest) -> Result<usize, EngineError> {
+        Ok(self.prompt_ids(req).await?.len())
+    }
+
+    /// The rendered prompt's token ids, with a continuation's `<think>` and fixed step after it.
+    async fn prompt_ids(&self, req: &GenerationRequest) -> Result<Vec<u32>, EngineError> {
         let mut messages = TextMessages::new();
         for m in &req.messages {
             messages = messages.add_message(role(m.role), &m.content);
         }
-        let ids = self
+        let failed = |e: mistralrs::error::Error| EngineError::Generation(e.to_string());
+        let mut ids = self
             .model
             .tokenize(Either::Left(messages), None, false, true, Some(req.thinking))
             .await
-            .map_err(|e| EngineError::Generation(e.to_string()))?;
-        Ok(ids.len())
+            .map_err(failed)?;
+        if let Some(person) = &req.continue_thinking {
+            let prefix = thinking_prefix(person);
+            ids.extend(
+                self.model
+                    .tokenize(Either::Right(prefix), None, false, false, None)
+                    .await
+                    .map_err(failed)?,
+            );
+        }
+        Ok(ids)
     }
 
     /// The model's context length, if it declares one.
@@ -141,6 +157,16 @@ impl Engine {
                 "candidates and max_tokens must be at least 1".into(),
             ));
         }
+        if req.continue_thinking.is_some() && !req.thinking {
+            return Err(EngineError::InvalidRequest(
+                "continuing a fixed step needs thinking on".into(),
+            ));
+        }
+        if req.continue_thinking.is_some() && self.tags.is_none() {
+            return Err(EngineError::InvalidRequest(
+                "this model has no thinking tags, so there is no thinking to continue".into(),
+            ));
+        }
         let prompt_tokens = self.prompt_tokens(req).await?;
         if let Some(limit) = self.context_length() {
             if prompt_tokens >= limit {
@@ -158,10 +184,16 @@ impl Engine {
         if let Some(limit) = self.context_length() {
             req.max_tokens = req.max_tokens.min(limit - prompt_tokens);
         }
+        // A continuation is sent as tokens that end inside the thinking block, so its raw output is
+        // thinking until `</think>`, whatever the template.
+        let (tokens, split_start) = match req.continue_thinking {
+            Some(_) => (Some(self.prompt_ids(&req).await?), SplitStart::Inside),
+            None => (None, self.split_start),
+        };
         Ok(generation::start(Job {
             model: self.model.clone(),
-            request: self.request(&req),
-            plan: generation::plan(req.candidates, prompt_tokens, self.split_start),
+            request: Prompted { inner: self.request(&req), tokens },
+            plan: generation::plan(req.candidates, prompt_tokens, split_start),
             permit: self.queue.clone(),
         }))
     }

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mistralrs::{Model, Request, RequestBuilder};
+use mistralrs::{Model, Request};
+
+use crate::continuation::Prompted;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit};
 
 use crate::events::{CandidateEvent, Event, FinishReason, Usage};
@@ -62,7 +64,7 @@ impl Generation {
 /// Everything a generation task needs, prepared by the engine.
 pub(crate) struct Job {
     pub model: Arc<Model>,
-    pub request: RequestBuilder,
+    pub request: Prompted,
     pub plan: StreamPlan,
     /// Held for the whole generation: mistral.rs 0.8.1 cannot batch sequences whose caches differ in
     /// length (it panics in its KV cache), so requests run one at a time and later ones wait here.

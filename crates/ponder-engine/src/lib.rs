@@ -9,6 +9,7 @@
 pub mod bench;
 mod budget;
 pub mod catalog;
+mod continuation;
 mod cpu;
 pub mod download;
 mod engine;

@@ -81,6 +81,11 @@ pub struct GenerationRequest {
     pub thinking_budget: Option<usize>,
     /// How many independent replies to generate (at least 1).
     pub candidates: usize,
+    /// The person's start of the thinking (a fixed step): the model continues from these words inside
+    /// its thinking block instead of starting its own. Needs `thinking`. The events carry only what
+    /// the model writes after them.
+    #[serde(default)]
+    pub continue_thinking: Option<String>,
 }
 
 impl GenerationRequest {
@@ -96,6 +101,7 @@ impl GenerationRequest {
             max_tokens: Self::DEFAULT_MAX_TOKENS,
             thinking_budget: None,
             candidates: 1,
+            continue_thinking: None,
         }
     }
 }

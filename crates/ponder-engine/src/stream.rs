@@ -156,6 +156,30 @@ pub(crate) async fn forward(
                     break 'stream;
                 }
             }
+            // A continuation (sent as prompt tokens) streams as completion chunks of raw text.
+            Response::CompletionChunk(chunk) => {
+                let now = Instant::now();
+                for choice in &chunk.choices {
+                    let Some(c) = candidates.get_mut(choice.index) else { continue };
+                    let as_chat = ChunkChoice {
+                        finish_reason: choice.finish_reason.clone(),
+                        index: choice.index,
+                        delta: mistralrs::Delta {
+                            content: Some(choice.text.clone()),
+                            role: "assistant".into(),
+                            tool_calls: None,
+                            reasoning_content: None,
+                        },
+                        logprobs: None,
+                    };
+                    for event in c.take(&as_chat, now) {
+                        out.send(CandidateEvent { candidate: choice.index, event }).await;
+                    }
+                }
+                if candidates.iter().all(|c| c.finish.is_some()) {
+                    break 'stream;
+                }
+            }
             Response::InternalError(e) | Response::ValidationError(e) => {
                 default_finish = FinishReason::Error(e.to_string());
                 break;

@@ -58,5 +58,12 @@ pub fn write_random_model(
         cfg.parameter_count(),
         weights::torch_name(dtype)
     );
-    weights::write_derived_folder(staging.path(), out, &tensors, dtype, &[("README.md", card)])
+    let write = |path: &Path| -> Result<(), TrainError> {
+        let mut names: Vec<&String> = tensors.keys().collect();
+        names.sort();
+        let shapes: Vec<(String, Vec<usize>)> =
+            names.iter().map(|n| ((*n).clone(), tensors[*n].dims().to_vec())).collect();
+        weights::write_safetensors(path, &shapes, dtype, &mut |i| Ok(tensors[names[i]].clone()))
+    };
+    weights::write_derived_folder(staging.path(), out, &write, dtype, &[("README.md", card)])
 }

@@ -17,6 +17,7 @@ pub mod init;
 pub mod learn;
 pub mod lora;
 pub mod loss;
+pub mod memory;
 pub mod methods;
 pub mod model;
 pub mod ops;

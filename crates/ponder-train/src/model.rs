@@ -57,8 +57,12 @@ pub(crate) struct Proj {
 
 impl Proj {
     pub(crate) fn forward(&self, x: &Tensor, adapters: bool) -> candle_core::Result<Tensor> {
+        // A frozen bf16 weight (on a GPU; see `learn::prepare`) multiplies bf16 activations there; the
+        // CPU has no bf16 matmul, so one that reaches it is widened.
         let mut y = if self.weight.dtype() == x.dtype() {
             matmul_rows(x, &self.weight)?
+        } else if self.weight.device().is_cpu() {
+            matmul_rows(x, &self.weight.to_dtype(x.dtype())?)?
         } else {
             matmul_rows(&x.to_dtype(self.weight.dtype())?, &self.weight)?.to_dtype(x.dtype())?
         };
@@ -320,39 +324,57 @@ impl Qwen {
         &self.cfg
     }
 
-    /// The weights with every adapter folded in (`W + scale·B·A`), by Hugging Face name, in `dtype`.
-    pub fn merged_weights(&self, dtype: DType) -> Result<HashMap<String, Tensor>, TrainError> {
-        let mut out = HashMap::new();
-        let mut put = |name: String, t: &Tensor| -> Result<(), TrainError> {
-            out.insert(name, t.detach().to_dtype(dtype)?);
-            Ok(())
-        };
-        put("model.embed_tokens.weight".into(), &self.embed)?;
+    /// Every weight by Hugging Face name, with the adapter to fold into it, in file order.
+    fn named_parts(&self) -> Vec<(String, &Tensor, Option<&LoraPair>)> {
+        let mut out = vec![("model.embed_tokens.weight".to_string(), &self.embed, None)];
         if let Some(h) = &self.lm_head {
-            put("lm_head.weight".into(), h)?;
+            out.push(("lm_head.weight".into(), h, None));
         }
-        put("model.norm.weight".into(), &self.norm)?;
+        out.push(("model.norm.weight".into(), &self.norm, None));
         for (i, l) in self.layers.iter().enumerate() {
             let n = |s: &str| format!("model.layers.{i}.{s}");
-            put(n("input_layernorm.weight"), &l.input_norm)?;
-            put(n("post_attention_layernorm.weight"), &l.post_norm)?;
+            out.push((n("input_layernorm.weight"), &l.input_norm, None));
+            out.push((n("post_attention_layernorm.weight"), &l.post_norm, None));
             if let (Some(q), Some(k)) = (&l.q_norm, &l.k_norm) {
-                put(n("self_attn.q_norm.weight"), q)?;
-                put(n("self_attn.k_norm.weight"), k)?;
+                out.push((n("self_attn.q_norm.weight"), q, None));
+                out.push((n("self_attn.k_norm.weight"), k, None));
             }
             for name in PROJECTIONS {
                 let p = l.p(name);
-                let w = match &p.lora {
-                    Some(lora) => (p.weight.to_dtype(DType::F32)? + lora.delta()?)?,
-                    None => p.weight.clone(),
-                };
-                put(n(&format!("{name}.weight")), &w)?;
+                out.push((n(&format!("{name}.weight")), &p.weight, p.lora.as_ref()));
                 if let Some(b) = &p.bias {
-                    put(n(&format!("{name}.bias")), b)?;
+                    out.push((n(&format!("{name}.bias")), b, None));
                 }
             }
         }
-        Ok(out)
+        out
+    }
+
+    fn merge(weight: &Tensor, lora: Option<&LoraPair>, dtype: DType) -> Result<Tensor, TrainError> {
+        let w = match lora {
+            Some(l) => (weight.to_dtype(DType::F32)? + l.delta()?)?,
+            None => weight.clone(),
+        };
+        Ok(w.detach().to_dtype(dtype)?)
+    }
+
+    /// The weights with every adapter folded in (`W + scale·B·A`), by Hugging Face name, in `dtype`.
+    pub fn merged_weights(&self, dtype: DType) -> Result<HashMap<String, Tensor>, TrainError> {
+        self.named_parts()
+            .into_iter()
+            .map(|(name, w, lora)| Ok((name, Self::merge(w, lora, dtype)?)))
+            .collect()
+    }
+
+    /// Writes the merged weights to a safetensors file one tensor at a time, so writing never holds a
+    /// second copy of the model.
+    pub fn write_merged(&self, path: &std::path::Path, dtype: DType) -> Result<(), TrainError> {
+        let parts = self.named_parts();
+        let shapes: Vec<(String, Vec<usize>)> =
+            parts.iter().map(|(n, w, _)| (n.clone(), w.dims().to_vec())).collect();
+        crate::weights::write_safetensors(path, &shapes, dtype, &mut |i| {
+            Self::merge(parts[i].1, parts[i].2, dtype)
+        })
     }
 
     /// Logits `[batch, time, vocab]` for token ids `[batch, time]` (causal, positions from 0), with the

@@ -104,13 +104,84 @@ pub fn torch_name(dtype: DType) -> &'static str {
     }
 }
 
-/// Writes `weights` as `out/model.safetensors` in `dtype`, `base`'s config (dtype updated) and its
+/// safetensors' name for a dtype.
+fn safetensors_dtype(dtype: DType) -> &'static str {
+    match dtype {
+        DType::BF16 => "BF16",
+        DType::F16 => "F16",
+        _ => "F32",
+    }
+}
+
+/// Writes a safetensors file whose tensors `shapes` names, in that order, asking `produce` for each
+/// one only when its bytes are due, so memory holds one tensor at a time however large the model.
+pub fn write_safetensors(
+    path: &Path,
+    shapes: &[(String, Vec<usize>)],
+    dtype: DType,
+    produce: &mut dyn FnMut(usize) -> Result<Tensor, TrainError>,
+) -> Result<(), TrainError> {
+    use std::io::Write;
+    let width = dtype.size_in_bytes();
+    let mut header = serde_json::Map::new();
+    let mut offset = 0usize;
+    for (name, shape) in shapes {
+        let bytes = shape.iter().product::<usize>() * width;
+        header.insert(
+            name.clone(),
+            serde_json::json!({"dtype": safetensors_dtype(dtype), "shape": shape, "data_offsets": [offset, offset + bytes]}),
+        );
+        offset += bytes;
+    }
+    let mut text = serde_json::to_string(&serde_json::Value::Object(header)).expect("json");
+    // The data that follows starts on an 8-byte boundary, as the format recommends.
+    while !text.len().is_multiple_of(8) {
+        text.push(' ');
+    }
+    let file = std::fs::File::create(path).map_err(TrainError::io(path))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let io = TrainError::io(path);
+    let result = (|| -> Result<(), std::io::Error> {
+        w.write_all(&(text.len() as u64).to_le_bytes())?;
+        w.write_all(text.as_bytes())
+    })();
+    result.map_err(io)?;
+    for (i, (name, shape)) in shapes.iter().enumerate() {
+        let t = produce(i)?.to_dtype(dtype)?;
+        if t.dims() != shape.as_slice() {
+            return Err(TrainError::Config(format!(
+                "{name} came out as {:?}, not {shape:?}",
+                t.dims()
+            )));
+        }
+        let t = t.flatten_all()?;
+        let bytes: Vec<u8> = match dtype {
+            DType::BF16 => {
+                t.to_vec1::<half::bf16>()?.iter().flat_map(|v| v.to_le_bytes()).collect()
+            }
+            DType::F16 => t.to_vec1::<half::f16>()?.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            _ => t
+                .to_dtype(DType::F32)?
+                .to_vec1::<f32>()?
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect(),
+        };
+        w.write_all(&bytes).map_err(TrainError::io(path))?;
+    }
+    w.flush().map_err(TrainError::io(path))
+}
+
+/// How a derived folder's `model.safetensors` gets written (into the path given).
+pub type WriteWeights<'a> = dyn Fn(&Path) -> Result<(), TrainError> + 'a;
+
+/// Writes `out/model.safetensors` with `write_weights`, `base`'s config (dtype updated) and its
 /// companion files, so the folder loads wherever `base` did. Written under a temporary name and
 /// renamed, so `out` is whole or absent.
 pub fn write_derived_folder(
     base: &Path,
     out: &Path,
-    weights: &HashMap<String, Tensor>,
+    write_weights: &WriteWeights<'_>,
     dtype: DType,
     extra: &[(&str, String)],
 ) -> Result<(), TrainError> {
@@ -125,11 +196,7 @@ pub fn write_derived_folder(
         std::fs::remove_dir_all(&staging).map_err(TrainError::io(&staging))?;
     }
     std::fs::create_dir_all(&staging).map_err(TrainError::io(&staging))?;
-    let cast: HashMap<String, Tensor> = weights
-        .iter()
-        .map(|(k, t)| Ok((k.clone(), t.to_dtype(dtype)?)))
-        .collect::<Result<_, TrainError>>()?;
-    candle_core::safetensors::save(&cast, staging.join("model.safetensors"))?;
+    write_weights(&staging.join("model.safetensors"))?;
     let config_path = base.join("config.json");
     let text = std::fs::read_to_string(&config_path).map_err(TrainError::io(&config_path))?;
     let mut config: serde_json::Value = serde_json::from_str(&text)
@@ -176,6 +243,23 @@ mod tests {
         let all = read_folder(dir.path(), &Device::Cpu, DType::F32).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all["x"].dtype(), DType::F32);
+
+        let shapes = vec![("a".to_string(), vec![2, 3]), ("b".to_string(), vec![1])];
+        let values = [
+            Tensor::arange(0f32, 6.0, &Device::Cpu).unwrap().reshape((2, 3)).unwrap(),
+            Tensor::ones(1, DType::F32, &Device::Cpu).unwrap(),
+        ];
+        for dtype in [DType::BF16, DType::F32] {
+            let file = dir.path().join("streamed.safetensors");
+            write_safetensors(&file, &shapes, dtype, &mut |i| Ok(values[i].clone())).unwrap();
+            let back = candle_core::safetensors::load(&file, &Device::Cpu).unwrap();
+            assert_eq!(back["a"].dtype(), dtype);
+            assert_eq!(
+                back["a"].to_dtype(DType::F32).unwrap().to_vec2::<f32>().unwrap(),
+                vec![vec![0., 1., 2.], vec![3., 4., 5.]]
+            );
+            assert_eq!(back["b"].dims(), &[1]);
+        }
 
         let hostile = serde_json::json!({"weight_map": {"x": "../elsewhere.safetensors"}});
         std::fs::write(dir.path().join("model.safetensors.index.json"), hostile.to_string())

@@ -10,11 +10,14 @@ pub mod checkpoint;
 pub mod cli;
 pub mod data;
 pub mod plan;
+mod prepare;
 pub mod render;
+mod rollout;
 pub mod run;
 pub mod sample;
 pub mod steps;
 pub mod verify;
 
 pub use plan::{default_methods, estimate_memory, DataCounts, LearnData, LearnSettings};
-pub use run::{learn, LearnPaths, LearnReport, StepReport};
+pub use rollout::RewardFn;
+pub use run::{learn, learn_with_reward, reference_reward, LearnPaths, LearnReport, StepReport};

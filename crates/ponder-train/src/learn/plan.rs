@@ -137,9 +137,12 @@ pub fn default_methods(c: &DataCounts) -> (Vec<Method>, &'static str) {
     }
 }
 
-/// A peak-memory estimate in bytes: stored weights, trainable state (weights or adapters, gradients,
-/// two AdamW moments), a frozen reference when full fine-tuning needs one, and activations of one
-/// batch (per token: each layer's saved tensors; the logits three times over).
+/// A peak-memory estimate in bytes for a run on the CPU from a base stored with
+/// `stored_bytes_per_weight`: the larger of loading (the file's tensors and their f32 copies) and
+/// training — f32 weights (candle's CPU matmul has no bf16), trainable state (weights or adapters,
+/// gradients, two AdamW moments), a frozen reference when full fine-tuning needs one, and one batch's
+/// activations (per token: each layer's saved tensors and the attention rows; the logits three times
+/// over). Writing streams one tensor at a time and adds nothing.
 pub fn estimate_memory(
     cfg: &QwenConfig,
     s: &LearnSettings,
@@ -147,7 +150,7 @@ pub fn estimate_memory(
     workers: usize,
 ) -> u64 {
     let params = cfg.parameter_count() as u64;
-    let weights = params * stored_bytes_per_weight as u64;
+    let weights = params * 4;
     let (trainable, reference) = match &s.lora {
         Some(l) => {
             let per_layer: usize = crate::model::PROJECTIONS
@@ -180,7 +183,9 @@ pub fn estimate_memory(
     // Workers share a batch's rows, so together they hold one batch's activations; each also keeps
     // its own gradients of the trainable weights until they are summed.
     let gradients = (workers.max(1) as u64 - 1) * (trainable / 4);
-    weights + trainable + reference + activations + gradients + (256 << 20)
+    let loading = params * stored_bytes_per_weight as u64 + weights;
+    let training = weights + trainable + reference + activations + gradients;
+    loading.max(training) + (256 << 20)
 }
 
 fn projection_shape(cfg: &QwenConfig, projection: &str) -> (usize, usize) {

@@ -1,29 +1,24 @@
 //! A learning run: a base model folder and examples in; the methods' steps interleaved, with
 //! checkpoints, resume and cancellation; a new merged model folder out.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use candle_core::{DType, Device, Var};
-use candle_nn::VarMap;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use candle_core::{Device, Var};
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, Meta};
+use super::data::ReferenceExample;
 use super::plan::{DataCounts, LearnData, LearnSettings};
+use super::prepare::{encode_all, load_model, plan_work, reference_values, Work};
 use super::render::ChatRenderer;
-use super::sample::sample_group;
-use super::steps::{self, ChainRows, PairRows, StepStats, ThumbRows};
+use super::rollout::{rollouts, RewardFn};
+use super::steps::{self, PairRows, StepStats, ThumbRows};
 use super::verify;
-use crate::arch::QwenConfig;
 use crate::data::Encoded;
-use crate::methods::grpo::group_advantages;
 use crate::methods::kto::KtoWeights;
 use crate::methods::Method;
-use crate::model::Qwen;
 use crate::optim::{AdamW, AdamWConfig, Schedule};
 use crate::{loss, weights, TrainError};
 
@@ -77,166 +72,34 @@ pub struct LearnReport {
     pub trainable_parameters: usize,
     /// Wall time of this process's steps.
     pub seconds: f64,
+    /// The process's peak memory by the end of training, where the system reports it.
+    pub peak_memory_bytes: Option<u64>,
 }
 
-/// A batch of one method, by example index.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-enum Work {
-    Sft(Vec<usize>),
-    Dpo(Vec<usize>),
-    Kto(Vec<usize>),
-    Grpo(Vec<usize>),
-}
-
-impl Work {
-    fn method(&self) -> Method {
-        match self {
-            Work::Sft(_) => Method::Sft,
-            Work::Dpo(_) => Method::Dpo,
-            Work::Kto(_) => Method::Kto,
-            Work::Grpo(_) => Method::Grpo,
-        }
-    }
-}
-
-/// Examples tokenized with the model's template; `None` where one does not fit the context.
-struct Encodings {
-    sft: Vec<Option<Encoded>>,
-    pairs: Vec<Option<(Encoded, Encoded)>>,
-    thumbs: Vec<Option<(Encoded, Encoded)>>,
-    prompts: Vec<Option<Vec<u32>>>,
-}
-
-fn encode_all(
-    r: &ChatRenderer,
-    data: &LearnData,
-    s: &LearnSettings,
-    context: usize,
-) -> Result<Encodings, TrainError> {
-    let fits = |e: Encoded| (e.ids.len() <= context && e.ids.len() <= s.batch_tokens).then_some(e);
-    let uses = |m: Method| s.methods.contains(&m);
-    let mut out =
-        Encodings { sft: Vec::new(), pairs: Vec::new(), thumbs: Vec::new(), prompts: Vec::new() };
-    if uses(Method::Sft) {
-        for e in &data.sft {
-            out.sft.push(fits(r.encode(&e.prompt, &e.completion)?));
-        }
-    }
-    if uses(Method::Dpo) {
-        for p in &data.pairs {
-            let (c, j) =
-                (fits(r.encode(&p.prompt, &p.chosen)?), fits(r.encode(&p.prompt, &p.rejected)?));
-            out.pairs.push(c.zip(j));
-        }
-    }
-    if uses(Method::Kto) {
-        let n = data.thumbs.len();
-        for (i, t) in data.thumbs.iter().enumerate() {
-            // KTO's KL estimate pairs each prompt with another example's answer.
-            let other = &data.thumbs[(i + 1) % n].completion;
-            let (row, mis) =
-                (fits(r.encode(&t.prompt, &t.completion)?), fits(r.encode(&t.prompt, other)?));
-            out.thumbs.push(row.zip(mis));
-        }
-    }
-    if uses(Method::Grpo) {
-        for q in &data.references {
-            let ids = r.prompt_ids(&q.prompt, true)?;
-            out.prompts
-                .push((ids.len() + s.sample.max_new_tokens.min(64) <= context).then_some(ids));
-        }
-    }
-    Ok(out)
-}
-
-/// Batches of every method over all epochs, interleaved in a seeded order.
-fn plan_work(enc: &Encodings, s: &LearnSettings) -> Vec<Work> {
-    let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
-    let by_tokens = |lens: Vec<(usize, usize)>, rng: &mut ChaCha8Rng| -> Vec<Vec<usize>> {
-        let mut order = lens;
-        order.shuffle(rng);
-        let mut out: Vec<Vec<usize>> = Vec::new();
-        let (mut current, mut width) = (Vec::new(), 0);
-        for (i, len) in order {
-            if !current.is_empty() && len.max(width) * (current.len() + 1) > s.batch_tokens {
-                out.push(std::mem::take(&mut current));
-                width = 0;
-            }
-            width = width.max(len);
-            current.push(i);
-        }
-        if !current.is_empty() {
-            out.push(current);
-        }
-        out
-    };
-    let mut all = Vec::new();
-    for _ in 0..s.epochs.max(1) {
-        let sft = enc
-            .sft
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.as_ref().map(|e| (i, e.ids.len())))
-            .collect();
-        all.extend(by_tokens(sft, &mut rng).into_iter().map(Work::Sft));
-        let pairs = enc
-            .pairs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.as_ref().map(|(c, r)| (i, 2 * c.ids.len().max(r.ids.len()))))
-            .collect();
-        all.extend(by_tokens(pairs, &mut rng).into_iter().map(Work::Dpo));
-        let thumbs = enc
-            .thumbs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| t.as_ref().map(|(e, _)| (i, e.ids.len())))
-            .collect();
-        all.extend(by_tokens(thumbs, &mut rng).into_iter().map(Work::Kto));
-        let mut questions: Vec<usize> =
-            enc.prompts.iter().enumerate().filter(|(_, p)| p.is_some()).map(|(i, _)| i).collect();
-        questions.shuffle(&mut rng);
-        all.extend(questions.chunks(s.questions_per_step.max(1)).map(|c| Work::Grpo(c.to_vec())));
-    }
-    all.shuffle(&mut rng);
-    all
-}
-
-/// The base model, trainable as the settings say, with its reference for GRPO when every weight trains.
-fn load_model(
-    base: &Path,
-    s: &LearnSettings,
-    device: &Device,
-) -> Result<(Qwen, VarMap, Option<Qwen>), TrainError> {
-    match &s.lora {
-        Some(lora) => {
-            let cfg = QwenConfig::read(base)?;
-            let stored = weights::stored_dtype(base);
-            // bf16 checkpoints stay bf16 in memory (half the size); f16 is widened, as CPUs lack f16 math.
-            let keep = if stored == DType::BF16 { DType::BF16 } else { DType::F32 };
-            let tensors = weights::read_folder(base, device, keep)?;
-            let mut model = Qwen::frozen(&cfg, &tensors)?;
-            let vars = VarMap::new();
-            model.attach_lora(lora, &vars, s.seed)?;
-            Ok((model, vars, None))
-        }
-        None => {
-            let (model, vars) = Qwen::load_hf(base, device)?;
-            let reference = (s.methods.contains(&Method::Grpo) && s.grpo.beta != 0.0)
-                .then(|| model.frozen_copy())
-                .transpose()?;
-            Ok((model, vars, reference))
-        }
-    }
+/// The default reward: [`verify::reward`] against the question's reference answer.
+pub fn reference_reward(completion: &str, q: &ReferenceExample) -> f64 {
+    verify::reward(completion, &q.answer)
 }
 
 /// Runs the whole learning loop and writes the merged model to `paths.out`. `on_step` sees every step;
 /// setting `cancel` stops after the current step with a checkpoint (`TrainError::Interrupted`), and a
-/// later call with the same settings resumes there.
+/// later call with the same settings resumes there. GRPO is rewarded by [`reference_reward`].
 pub fn learn(
     paths: &LearnPaths,
     s: &LearnSettings,
     data: &LearnData,
+    on_step: &mut dyn FnMut(&StepReport),
+    cancel: &AtomicBool,
+) -> Result<LearnReport, TrainError> {
+    learn_with_reward(paths, s, data, &reference_reward, on_step, cancel)
+}
+
+/// [`learn`] with GRPO rewarded by `reward`.
+pub fn learn_with_reward(
+    paths: &LearnPaths,
+    s: &LearnSettings,
+    data: &LearnData,
+    reward: &RewardFn,
     on_step: &mut dyn FnMut(&StepReport),
     cancel: &AtomicBool,
 ) -> Result<LearnReport, TrainError> {
@@ -323,7 +186,7 @@ pub fn learn(
             return Err(TrainError::Interrupted { step });
         }
         let lr = schedule.at(step, total);
-        let mut reward = None;
+        let mut step_reward = None;
         let (loss, grads, stats): (f32, Option<_>, StepStats) = match item {
             Work::Sft(ids) => {
                 let rows: Vec<&Encoded> = ids.iter().filter_map(|&i| enc.sft[i].as_ref()).collect();
@@ -361,8 +224,8 @@ pub fn learn(
             }
             Work::Grpo(ids) => {
                 let (chains, mean_reward) =
-                    rollouts(&model, &renderer, &enc, data, ids, s, &stops, step)?;
-                reward = Some(mean_reward);
+                    rollouts(&model, &renderer, &enc, data, ids, s, &stops, step, reward)?;
+                step_reward = Some(mean_reward);
                 if chains.is_empty() {
                     // Every group tied (all right or all wrong): nothing to learn from this step.
                     (0.0, None, StepStats::default())
@@ -395,7 +258,7 @@ pub fn learn(
             total,
             method: item.method(),
             loss,
-            reward,
+            reward: step_reward,
             accuracy: stats.pairs.map(|p| p.accuracy),
             kl: stats.kl,
             lr,
@@ -418,6 +281,7 @@ pub fn learn(
         skipped,
         trainable_parameters,
         seconds: begun.elapsed().as_secs_f64(),
+        peak_memory_bytes: crate::memory::peak_bytes(),
     };
     let stored = weights::stored_dtype(&paths.base);
     let record = serde_json::json!({ "settings": s, "report": &report });
@@ -426,7 +290,7 @@ pub fn learn(
     weights::write_derived_folder(
         &paths.base,
         &paths.out,
-        &model.merged_weights(stored)?,
+        &|path: &std::path::Path| model.write_merged(path, stored),
         stored,
         &extra,
     )?;
@@ -438,91 +302,4 @@ pub fn learn(
 
 fn with_grads<G>((loss, grads, stats): (f32, G, StepStats)) -> (f32, Option<G>, StepStats) {
     (loss, Some(grads), stats)
-}
-
-/// The reference's summed log-probabilities of every DPO answer and KTO answer (and mismatched pair).
-fn reference_values(
-    model: &Qwen,
-    enc: &Encodings,
-    pad: u32,
-) -> Result<checkpoint::ReferenceValues, TrainError> {
-    let pair_rows: Vec<&Encoded> = enc.pairs.iter().flatten().flat_map(|(c, r)| [c, r]).collect();
-    let values = steps::sequence_values(model, &pair_rows, pad, false)?;
-    let mut it = values.chunks(2);
-    let pairs =
-        enc.pairs
-            .iter()
-            .map(|p| {
-                if p.is_some() {
-                    it.next().map_or((0.0, 0.0), |v| (v[0], v[1]))
-                } else {
-                    (0.0, 0.0)
-                }
-            })
-            .collect();
-    let thumb_rows: Vec<&Encoded> = enc.thumbs.iter().flatten().flat_map(|(e, m)| [e, m]).collect();
-    let values = steps::sequence_values(model, &thumb_rows, pad, false)?;
-    let mut it = values.chunks(2);
-    let thumbs =
-        enc.thumbs
-            .iter()
-            .map(|t| {
-                if t.is_some() {
-                    it.next().map_or((0.0, 0.0), |v| (v[0], v[1]))
-                } else {
-                    (0.0, 0.0)
-                }
-            })
-            .collect();
-    Ok(checkpoint::ReferenceValues { pairs, thumbs })
-}
-
-/// Samples a group for each question of the step (questions in parallel, one per worker), rewards
-/// them against the references, and keeps the chains of groups that did not tie.
-#[allow(clippy::too_many_arguments)]
-fn rollouts(
-    model: &Qwen,
-    renderer: &ChatRenderer,
-    enc: &Encodings,
-    data: &LearnData,
-    questions: &[usize],
-    s: &LearnSettings,
-    stops: &[u32],
-    step: usize,
-) -> Result<(Vec<ChainRows>, f64), TrainError> {
-    let sampled: Vec<Result<Vec<Vec<u32>>, TrainError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = questions
-            .iter()
-            .map(|&q| {
-                let prompt = enc.prompts[q].as_deref().unwrap_or_default();
-                let seed = s.seed ^ ((step as u64) << 20) ^ q as u64;
-                scope.spawn(move || sample_group(model, prompt, s.group, stops, &s.sample, seed))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a sampling thread panicked")).collect()
-    });
-    let (mut chains, mut rewards_all) = (Vec::new(), Vec::new());
-    for (&q, group) in questions.iter().zip(sampled) {
-        let group = group?;
-        let prompt = enc.prompts[q].as_ref().expect("planned questions fit");
-        let texts: Vec<String> = group
-            .iter()
-            .map(|c| renderer.tokenizer().decode(c, false).unwrap_or_default())
-            .collect();
-        let rewards: Vec<f64> =
-            texts.iter().map(|t| verify::reward(t, &data.references[q].answer)).collect();
-        rewards_all.extend(&rewards);
-        let advantages = group_advantages(&rewards, rewards.len());
-        for (completion, a) in group.into_iter().zip(advantages) {
-            if a == 0.0 {
-                continue;
-            }
-            let mut ids = prompt.clone();
-            ids.extend(&completion);
-            let trained = (0..ids.len()).map(|i| i >= prompt.len()).collect();
-            chains.push(ChainRows { row: Encoded { ids, trained }, advantage: a as f32 });
-        }
-    }
-    let mean = rewards_all.iter().sum::<f64>() / rewards_all.len().max(1) as f64;
-    Ok((chains, mean))
 }

@@ -63,13 +63,16 @@ pub struct StepStats {
     pub kl: Option<f64>,
 }
 
+/// A share of a batch's loss (already divided by the whole batch's divisor) and its statistics.
+pub type PartLoss<'a, T> = dyn Fn(&[T]) -> Result<(Tensor, StepStats), TrainError> + Sync + 'a;
+
 /// Runs `part_loss` on up to `workers` shares of `items` at once and sums their gradients; each share's
 /// loss must already be divided by the whole batch's divisor, so the sum is the batch's loss.
 pub fn backward_in_parts<T: Sync>(
     vars: &[Var],
     items: &[T],
     workers: usize,
-    part_loss: &(dyn Fn(&[T]) -> Result<(Tensor, StepStats), TrainError> + Sync),
+    part_loss: &PartLoss<'_, T>,
 ) -> Result<(f32, GradStore, StepStats), TrainError> {
     let per = items.len().div_ceil(workers.max(1)).max(1);
     let parts: Vec<&[T]> = items.chunks(per).collect();

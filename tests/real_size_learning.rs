@@ -52,7 +52,7 @@ async fn one_lora_step_of_each_method_at_qwen3_0_6b_shapes() {
         let mut s = LearnSettings::for_methods(vec![method], cfg.parameter_count());
         assert!(s.lora.is_some(), "LoRA is the default at this size");
         s.batch_tokens = 512;
-        s.group = 2;
+        s.group = 4;
         s.questions_per_step = 1;
         s.sample.max_new_tokens = 8;
         let estimate = estimate_memory(&cfg, &s, 2, ponder_train::loss::workers());
@@ -66,7 +66,7 @@ async fn one_lora_step_of_each_method_at_qwen3_0_6b_shapes() {
         let t = Instant::now();
         // Random weights never reach the reference, so GRPO is rewarded by chain length instead: the
         // group must not tie for its step to update anything.
-        let reward = |completion: &str, _: &ReferenceExample| (completion.len() % 2) as f64;
+        let reward = |completion: &str, _: &ReferenceExample| completion.len() as f64;
         let report = learn_with_reward(
             &paths,
             &s,
@@ -90,6 +90,12 @@ async fn one_lora_step_of_each_method_at_qwen3_0_6b_shapes() {
         );
         assert_eq!(report.steps, 1);
         assert!(report.curve[0].loss.is_finite());
+        if method == Method::Grpo {
+            assert!(
+                report.curve[0].kl.is_some(),
+                "the group tied, so GRPO took no step: {report:?}"
+            );
+        }
         assert!(
             peak <= estimate,
             "{}: peak {:.2} GiB over the estimate {:.2} GiB",

@@ -1,11 +1,13 @@
 //! One turn of a conversation, joining the engine and the store so that the app and the CLI do it
 //! the same way: the question's context comes from the store ([`request_for`]), and the engine's
-//! events are saved as they stream while a listener sees each one ([`record`]).
+//! events are saved as they stream while a listener sees each one ([`record`]). A person's fix of a
+//! step is continued into its own branch and graded ([`continue_from_fix`], [`grade`]).
 //!
 //! Architecture invariant: this crate converts between engine and store types and writes no SQL and
 //! names no mistral.rs type; it is the only crate that depends on both.
 
 mod convert;
+mod fix;
 mod model_hash;
 mod policy;
 
@@ -15,6 +17,9 @@ use ponder_engine::{CandidateEvent, EngineError, Event, Generation, GenerationRe
 use ponder_store::{AnswerWriter, Message, MessageId, Store, StoreError, Thread};
 
 pub use convert::{context, generation_settings, outcome};
+pub use fix::{
+    as_steps, begin_fix, continue_from_fix, grade, reference_of, request_for_fix, Verdict,
+};
 pub use model_hash::model_hash;
 pub use policy::{AnswerOptions, SamplingRequest, DEFAULT_MAX_TOKENS, MAX_CANDIDATES};
 

@@ -12,59 +12,71 @@ use ponder_engine::{
 /// Options of `ponder ask`.
 #[derive(clap::Args)]
 pub struct AskArgs {
-    /// The question.
-    question: String,
+    // Fields are read by `fix.rs` too.
+    /// The question (not with --continue-from, which continues a saved one).
+    #[arg(required_unless_present = "continue_from")]
+    pub(crate) question: Option<String>,
     /// Model folder or Hugging Face id (defaults to the bundled ponder-tiny).
     #[arg(long)]
-    model: Option<String>,
+    pub(crate) model: Option<String>,
     /// Answer directly, without thinking first.
     #[arg(long)]
-    no_think: bool,
+    pub(crate) no_think: bool,
     /// Do not print the thinking.
     #[arg(long)]
-    hide_thinking: bool,
+    pub(crate) hide_thinking: bool,
     /// Most tokens to think for before the model is made to answer.
     #[arg(long, value_name = "N")]
-    budget: Option<usize>,
+    pub(crate) budget: Option<usize>,
     /// Sampling temperature (0 = greedy); defaults to the model's recommendation.
     #[arg(long)]
-    temperature: Option<f64>,
+    pub(crate) temperature: Option<f64>,
     /// Keep only the k most likely tokens.
     #[arg(long)]
-    top_k: Option<usize>,
+    pub(crate) top_k: Option<usize>,
     /// Nucleus sampling mass.
     #[arg(long)]
-    top_p: Option<f64>,
+    pub(crate) top_p: Option<f64>,
     /// Drop tokens below this fraction of the most likely one's probability.
     #[arg(long)]
-    min_p: Option<f64>,
+    pub(crate) min_p: Option<f64>,
     /// Penalise tokens that already appeared (additive).
     #[arg(long)]
-    presence_penalty: Option<f32>,
+    pub(crate) presence_penalty: Option<f32>,
     /// Penalise repeated tokens (multiplicative, 1 = off).
     #[arg(long)]
-    repetition_penalty: Option<f32>,
+    pub(crate) repetition_penalty: Option<f32>,
     /// Most tokens to generate, thinking included (default 4096, as in the app).
     #[arg(long)]
-    max_tokens: Option<usize>,
+    pub(crate) max_tokens: Option<usize>,
     /// Independent replies to generate (1–4); the first streams, the others print when done.
     #[arg(short = 'n', long, default_value_t = 1)]
-    candidates: usize,
+    pub(crate) candidates: usize,
     /// Print one JSON object per event instead of text.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// Run on the GPU (needs a build with `--features cuda` or `--features metal`).
     #[arg(long)]
-    gpu: bool,
+    pub(crate) gpu: bool,
     /// Quantize the weights while loading: `q4k` or `q8_0`.
     #[arg(long, value_parser = parse_quantization)]
-    quantize: Option<Quantization>,
+    pub(crate) quantize: Option<Quantization>,
     /// Save the conversation in the history (see `ponder history`), as the app does.
     #[arg(long)]
-    save: bool,
+    pub(crate) save: bool,
     /// Folder of the history database (default: `PONDER_DATA_DIR`, then the platform's data folder).
     #[arg(long, value_name = "DIR")]
-    data_dir: Option<std::path::PathBuf>,
+    pub(crate) data_dir: Option<std::path::PathBuf>,
+    /// Teach by fixing a step: continue this saved answer's question from the thinking in --fix, into
+    /// a new branch beside the answer (ids as `ponder history` shows them).
+    #[arg(long, value_name = "ANSWER_ID", requires = "fix", conflicts_with = "question")]
+    pub(crate) continue_from: Option<i64>,
+    /// The person's start of the thinking for --continue-from: the step that should come first.
+    #[arg(long, requires = "continue_from")]
+    pub(crate) fix: Option<String>,
+    /// Grade the continued answer against this (default: the correction in the answer's rating).
+    #[arg(long, requires = "continue_from")]
+    pub(crate) expect: Option<String>,
 }
 
 fn parse_quantization(s: &str) -> Result<Quantization, String> {
@@ -77,7 +89,7 @@ fn parse_quantization(s: &str) -> Result<Quantization, String> {
 
 impl AskArgs {
     /// The request, decided by the same turn policy as the app's.
-    fn request(&self) -> anyhow::Result<GenerationRequest> {
+    pub(crate) fn request(&self) -> anyhow::Result<GenerationRequest> {
         let options = AnswerOptions {
             thinking: !self.no_think,
             thinking_budget: self.budget,
@@ -93,22 +105,26 @@ impl AskArgs {
             max_tokens: self.max_tokens,
         };
         let mut request = options.request()?;
-        request.messages = vec![ChatMessage::user(self.question.clone())];
+        request.messages = vec![ChatMessage::user(self.question.clone().unwrap_or_default())];
         Ok(request)
     }
 }
 
 /// Writes events as text: candidate 0 live, the others buffered and printed after it.
-struct TextOut {
-    hide_thinking: bool,
-    dim: &'static str,
-    reset: &'static str,
-    in_thinking: bool,
-    later: Vec<(String, String)>,
+pub(crate) struct TextOut {
+    pub(crate) hide_thinking: bool,
+    pub(crate) dim: &'static str,
+    pub(crate) reset: &'static str,
+    pub(crate) in_thinking: bool,
+    pub(crate) later: Vec<(String, String)>,
 }
 
 impl TextOut {
-    fn write(&mut self, out: &mut impl Write, e: &CandidateEvent) -> std::io::Result<()> {
+    pub(crate) fn write(
+        &mut self,
+        out: &mut impl Write,
+        e: &CandidateEvent,
+    ) -> std::io::Result<()> {
         if e.candidate > 0 {
             let slot = e.candidate - 1;
             if self.later.len() <= slot {
@@ -147,7 +163,7 @@ impl TextOut {
         out.flush()
     }
 
-    fn finish(&self, out: &mut impl Write) -> std::io::Result<()> {
+    pub(crate) fn finish(&self, out: &mut impl Write) -> std::io::Result<()> {
         for (i, (thinking, answer)) in self.later.iter().enumerate() {
             writeln!(out, "\n--- candidate {} ---", i + 2)?;
             if !self.hide_thinking && !thinking.is_empty() {
@@ -161,6 +177,9 @@ impl TextOut {
 
 /// Loads the model and streams the reply; Ctrl-C stops generation and keeps what was produced.
 pub async fn run(args: AskArgs) -> anyhow::Result<()> {
+    if let Some(answer) = args.continue_from {
+        return crate::fix::run(&args, answer).await;
+    }
     // Options no turn can run with are refused before a model is loaded for them.
     let request = args.request()?;
     let source = crate::model_arg::resolve(args.model.as_deref()).await?;
@@ -182,7 +201,8 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
             let path = ponder_store::database_path(args.data_dir.as_deref())
                 .context("no data folder: set PONDER_DATA_DIR or pass --data-dir")?;
             let store = ponder_store::Store::open(&path).await?;
-            let (_, question) = store.start_conversation(&args.question).await?;
+            let (_, question) =
+                store.start_conversation(args.question.as_deref().unwrap_or_default()).await?;
             Some((store, question.id))
         }
         false => None,

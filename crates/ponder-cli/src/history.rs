@@ -44,7 +44,16 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
                 Role::User | Role::System => println!("\n{bold}> {}{reset}", m.content),
                 Role::Assistant => {
                     if let Some(t) = m.thinking.as_deref().filter(|t| !t.is_empty()) {
-                        println!("\n{dim}{t}{reset}");
+                        // A fixed step's words are the person's: shown apart from the model's.
+                        match m.fixed.as_ref().and_then(|f| {
+                            t.strip_prefix(f.person_thinking.as_str()).map(|rest| (f, rest))
+                        }) {
+                            Some((f, rest)) => {
+                                println!("\n[your step] {}", f.person_thinking.trim_end());
+                                println!("{dim}{rest}{reset}");
+                            }
+                            None => println!("\n{dim}{t}{reset}"),
+                        }
                     }
                     println!("\n{}", m.content);
                     let rating = match m.rating.as_ref().and_then(|r| r.input.answer) {
@@ -54,8 +63,12 @@ pub async fn run(args: HistoryArgs) -> anyhow::Result<()> {
                     };
                     let siblings = thread.siblings(m.id);
                     let at = siblings.iter().position(|s| *s == m.id).unwrap_or(0) + 1;
+                    let fixed = match m.fixed.as_ref().and_then(|f| f.from) {
+                        Some(from) => format!(" · continued from a fix of answer {}", from.0),
+                        None => String::new(),
+                    };
                     println!(
-                        "{dim}[answer {} · {at} / {} · {rating}]{reset}",
+                        "{dim}[answer {} · {at} / {} · {rating}{fixed}]{reset}",
                         m.id.0,
                         siblings.len()
                     );

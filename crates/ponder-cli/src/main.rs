@@ -5,6 +5,7 @@ mod bench;
 mod bench_persistence;
 mod eval;
 mod export;
+mod fix;
 mod history;
 mod model_arg;
 mod models;

@@ -48,6 +48,37 @@ impl Store {
         question: MessageId,
         settings: GenerationSettings,
     ) -> Result<AnswerWriter> {
+        self.begin(question, settings, None).await
+    }
+
+    /// Starts an answer that continues from a person's fix of `fixed`'s thinking: a sibling of
+    /// `fixed`, put on screen, whose thinking starts with `person_thinking` (marked as the person's)
+    /// and goes on with whatever the writer is sent.
+    pub async fn begin_fixed_answer(
+        &self,
+        fixed: MessageId,
+        person_thinking: &str,
+        settings: GenerationSettings,
+    ) -> Result<AnswerWriter> {
+        let original = self.message(fixed).await?;
+        if original.role != Role::Assistant {
+            return Err(StoreError::Invalid("only an answer's thinking can be fixed".into()));
+        }
+        if person_thinking.trim().is_empty() {
+            return Err(StoreError::Invalid("the fix is empty".into()));
+        }
+        let question = original
+            .parent_id
+            .ok_or_else(|| StoreError::Invalid("the answer has no question".into()))?;
+        self.begin(question, settings, Some((fixed, person_thinking))).await
+    }
+
+    async fn begin(
+        &self,
+        question: MessageId,
+        settings: GenerationSettings,
+        fix: Option<(MessageId, &str)>,
+    ) -> Result<AnswerWriter> {
         let (conversation, role) = self.answer_parent(question).await?;
         if role != Role::User {
             return Err(StoreError::Invalid("answers follow questions".into()));
@@ -56,12 +87,15 @@ impl Store {
         let mut tx = self.writer.begin().await.map_err(self.sql_err())?;
         let id: MessageId = sqlx::query_scalar(
             "INSERT INTO messages (conversation_id, parent_id, role, content, thinking, status,
-                                   created_at, updated_at)
-             VALUES (?1, ?2, 'assistant', '', '', 'generating', ?3, ?3) RETURNING id",
+                                   created_at, updated_at, fixed_from, person_thinking)
+             VALUES (?1, ?2, 'assistant', '', ?4, 'generating', ?3, ?3, ?5, ?6) RETURNING id",
         )
         .bind(conversation)
         .bind(question)
         .bind(now)
+        .bind(fix.map_or("", |f| f.1))
+        .bind(fix.map(|f| f.0))
+        .bind(fix.map(|f| f.1))
         .fetch_one(&mut *tx)
         .await
         .map_err(self.sql_err())?;

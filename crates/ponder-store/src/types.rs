@@ -186,6 +186,18 @@ pub struct Message {
     pub generation: Option<Generation>,
     /// For answers: the person's current rating.
     pub rating: Option<crate::Rating>,
+    /// For an answer continued from a person's fix of another answer's thinking: which answer, and
+    /// the person's words, which `thinking` starts with.
+    pub fixed: Option<FixedStep>,
+}
+
+/// A person's fix of an answer's thinking, which the model continued from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FixedStep {
+    /// The answer whose thinking was fixed (`None` once it was deleted).
+    pub from: Option<MessageId>,
+    /// The person's words: the start of this answer's thinking, up to where the model took over.
+    pub person_thinking: String,
 }
 
 /// A conversation opened for reading: every message of every branch, and the branch on screen.

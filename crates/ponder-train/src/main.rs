@@ -93,7 +93,7 @@ enum Command {
         tokenizer_from: PathBuf,
     },
     /// Learn from examples in TRL's formats (what `ponder export` writes) and write a new model folder.
-    Learn(ponder_train::learn::cli::LearnArgs),
+    Learn(Box<ponder_train::learn::cli::LearnArgs>),
     /// Print generated problems as JSON lines.
     Sample {
         /// How many.
@@ -175,7 +175,7 @@ fn main() -> anyhow::Result<()> {
             println!("wrote {}", out.display());
         }
         Command::Learn(args) => {
-            let report = ponder_train::learn::cli::run(args)?;
+            let report = ponder_train::learn::cli::run(*args)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Sample { count, held_out, seed } => {

@@ -83,7 +83,13 @@ pub(crate) fn matmul_rows(x: &Tensor, w: &Tensor) -> candle_core::Result<Tensor>
     let dims = x.dims().to_vec();
     let inner = *dims.last().unwrap_or(&0);
     let rows: usize = dims[..dims.len().saturating_sub(1)].iter().product();
-    let y = x.contiguous()?.reshape((rows, inner))?.matmul(&w.t()?)?;
+    let x2 = x.contiguous()?.reshape((rows, inner))?;
+    // A frozen weight on the CPU is kept out of the graph, so backward never builds its gradient.
+    let y = if !w.is_variable() && w.device().is_cpu() && w.dtype() == candle_core::DType::F32 {
+        crate::ops::frozen_matmul(&x2, w)?
+    } else {
+        x2.matmul(&w.t()?)?
+    };
     let mut out = dims;
     if let Some(last) = out.last_mut() {
         *last = w.dim(0)?;

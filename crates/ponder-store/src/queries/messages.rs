@@ -15,7 +15,7 @@ use crate::{
 /// Every column a [`Message`] is read from.
 pub(crate) const MESSAGE_COLUMNS: &str = "
     m.id, m.conversation_id, m.parent_id, m.active_child_id, m.role, m.content, m.thinking, m.status,
-    m.created_at, m.updated_at,
+    m.created_at, m.updated_at, m.fixed_from, m.person_thinking,
     g.message_id AS g_id, g.model_id, g.model_path, g.model_file_hash, g.architecture, g.quantization,
     g.device, g.sampling, g.thinking_enabled, g.thinking_budget, g.app_version, g.prompt_tokens,
     g.thinking_tokens, g.answer_tokens, g.ttft_ms, g.thinking_ms, g.total_ms, g.finish_reason, g.error,
@@ -94,6 +94,12 @@ pub(crate) fn message_from_row(row: &SqliteRow) -> sqlx::Result<Message> {
         updated_at: row.try_get("updated_at")?,
         generation,
         rating,
+        fixed: row
+            .try_get::<Option<String>, _>("person_thinking")?
+            .map(|person_thinking| -> sqlx::Result<crate::FixedStep> {
+                Ok(crate::FixedStep { from: row.try_get("fixed_from")?, person_thinking })
+            })
+            .transpose()?,
     })
 }
 

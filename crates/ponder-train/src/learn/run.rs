@@ -110,8 +110,16 @@ pub fn learn_with_reward(
         return Err(TrainError::Config(format!("{} already exists", paths.out.display())));
     }
     let device = Device::Cpu;
+    let trace = |what: &str| {
+        if std::env::var_os("PONDER_TRACE_MEMORY").is_some() {
+            let gib = |b: Option<u64>| b.map_or(f64::NAN, |b| b as f64 / (1u64 << 30) as f64);
+            eprintln!("[memory] {what}: peak {:.2} GiB", gib(crate::memory::peak_bytes()));
+        }
+    };
+    trace("start");
     let renderer = ChatRenderer::from_folder(&paths.base)?;
     let (model, vars, reference) = load_model(&paths.base, s, &device)?;
+    trace("model loaded");
     let cfg = model.config().clone();
     let enc = encode_all(&renderer, data, s, cfg.max_position_embeddings)?;
     let work = plan_work(&enc, s);
@@ -265,6 +273,7 @@ pub fn learn_with_reward(
             seconds,
             eta_seconds: seconds / done_here * (total - step - 1) as f64,
         };
+        trace("step done");
         on_step(&report);
         meta.curve.push(report);
         if (step + 1).is_multiple_of(s.checkpoint_every.max(1)) && step + 1 < total {
@@ -283,6 +292,7 @@ pub fn learn_with_reward(
         seconds: begun.elapsed().as_secs_f64(),
         peak_memory_bytes: crate::memory::peak_bytes(),
     };
+    trace("before writing");
     let stored = weights::stored_dtype(&paths.base);
     let record = serde_json::json!({ "settings": s, "report": &report });
     let extra =

@@ -5,12 +5,14 @@
 //! tensor per step. Each op here makes one parallel pass forward and one or two backward, and is tested
 //! against the basic-op version for values and gradients.
 
+mod frozen;
 mod norm;
 mod rope;
 mod softmax;
 
 use candle_core::{CpuStorage, Layout, Result};
 
+pub use frozen::frozen_matmul;
 pub use norm::rms_norm;
 pub use rope::{rope, RopeTables};
 pub use softmax::causal_softmax;

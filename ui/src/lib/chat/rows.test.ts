@@ -16,6 +16,7 @@ function msg(id: number, parent: number | null, role: "user" | "assistant"): Mes
     updated_at: id,
     rating: null,
     generation: null,
+    fixed: null,
   };
 }
 

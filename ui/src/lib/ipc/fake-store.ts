@@ -142,6 +142,7 @@ export class FakeStore {
       updated_at: t,
       rating: null,
       generation: null,
+      fixed: null,
       activeChild: null,
       model,
     };

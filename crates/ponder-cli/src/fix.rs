@@ -1,0 +1,86 @@
+//! `ponder ask --continue-from ID --fix TEXT`: teach by fixing a step of a saved answer — the model
+//! continues from the person's words into a new branch, which is then graded.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Context;
+use ponder_engine::{DeviceChoice, Engine, Event, LoadOptions};
+use ponder_store::MessageId;
+
+use crate::ask::{AskArgs, TextOut};
+
+/// Continues `answer`'s question from `args.fix` and prints the continuation and its grade.
+pub async fn run(args: &AskArgs, answer: i64) -> anyhow::Result<()> {
+    let fix = args.fix.clone().unwrap_or_default();
+    let template = args.request()?;
+    let path = ponder_store::database_path(args.data_dir.as_deref())
+        .context("no data folder: set PONDER_DATA_DIR or pass --data-dir")?;
+    let store = ponder_store::Store::open(&path).await?;
+    let original =
+        store.message(MessageId(answer)).await.with_context(|| format!("answer {answer}"))?;
+    let source = crate::model_arg::resolve(args.model.as_deref()).await?;
+    let options = LoadOptions {
+        device: if args.gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu },
+        quantization: args.quantize,
+    };
+    let name = crate::model_arg::describe(&source);
+    let engine = Engine::load_with(source, &options, |_| {})
+        .await
+        .with_context(|| format!("loading {name}"))?;
+    let mut out = std::io::stdout().lock();
+    let (dim, reset) = if out.is_terminal() { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
+    if !args.json && !args.hide_thinking {
+        // The person's words first, marked, so they are never read as the model's.
+        writeln!(out, "[your step] {}", fix.trim_end())?;
+    }
+    let mut text = TextOut {
+        hide_thinking: args.hide_thinking,
+        dim,
+        reset,
+        in_thinking: false,
+        later: vec![],
+    };
+    let mut write_error = None;
+    let mut failure = None;
+    let continued =
+        ponder_chat::continue_from_fix(&store, &engine, original.id, &fix, template, |e, _| {
+            let written = if args.json {
+                serde_json::to_string(e)
+                    .map_err(std::io::Error::other)
+                    .and_then(|j| writeln!(out, "{j}"))
+            } else {
+                text.write(&mut out, e)
+            };
+            if let Err(w) = written {
+                write_error.get_or_insert(w);
+            }
+            if let Event::Finished(ponder_engine::FinishReason::Error(m)) = &e.event {
+                failure.get_or_insert_with(|| m.clone());
+            }
+        })
+        .await?;
+    if let Some(w) = write_error {
+        return Err(w.into());
+    }
+    if let Some(m) = failure {
+        anyhow::bail!("generation failed: {m}");
+    }
+    let reference = args.expect.clone().or_else(|| ponder_chat::reference_of(&original));
+    let verdict = reference.map(|r| ponder_chat::grade(&continued, &r));
+    if args.json {
+        let summary = serde_json::json!({"answer_id": continued.id, "fixed_from": original.id, "verdict": verdict});
+        writeln!(out, "{summary}")?;
+    } else {
+        let grade = match &verdict {
+            Some(v) if v.correct => format!("right (reference {})", v.reference),
+            Some(v) => format!("wrong (reference {})", v.reference),
+            None => {
+                "not graded: no reference (rate the answer with a correction, or pass --expect)"
+                    .into()
+            }
+        };
+        writeln!(out, "saved as answer {} beside {}; {grade}", continued.id.0, original.id.0)?;
+    }
+    store.close().await;
+    Ok(())
+}

@@ -64,9 +64,13 @@ async fn one_lora_step_of_each_method_at_qwen3_0_6b_shapes() {
         };
         assert!(ponder_train::memory::reset_peak(), "cannot measure peak memory here");
         let t = Instant::now();
-        // Random weights never reach the reference, so GRPO is rewarded by chain length instead: the
-        // group must not tie for its step to update anything.
-        let reward = |completion: &str, _: &ReferenceExample| completion.len() as f64;
+        // Random weights never reach the reference (and mostly sample ids past the bundled tokenizer's,
+        // which decode to nothing), so GRPO's chains are rewarded 1, 0, 1, 0 in turn instead: a group
+        // that ties updates nothing.
+        let turn = std::sync::atomic::AtomicUsize::new(0);
+        let reward = |_: &str, _: &ReferenceExample| {
+            (turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 2) as f64
+        };
         let report = learn_with_reward(
             &paths,
             &s,

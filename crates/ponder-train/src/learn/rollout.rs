@@ -14,7 +14,7 @@ use crate::TrainError;
 
 /// GRPO's reward of one sampled completion (as the model wrote it, thinking included) for a question,
 /// like a TRL reward function.
-pub type RewardFn = dyn Fn(&str, &ReferenceExample) -> f64 + Sync;
+pub type RewardFn<'a> = dyn Fn(&str, &ReferenceExample) -> f64 + Sync + 'a;
 
 /// Samples a group for each question of the step (questions in parallel, one per worker), rewards
 /// them against the references, and keeps the chains of groups that did not tie.
@@ -28,7 +28,7 @@ pub(crate) fn rollouts(
     s: &LearnSettings,
     stops: &[u32],
     step: usize,
-    reward: &RewardFn,
+    reward: &RewardFn<'_>,
 ) -> Result<(Vec<ChainRows>, f64), TrainError> {
     let sampled: Vec<Result<Vec<Vec<u32>>, TrainError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = questions

@@ -99,7 +99,7 @@ pub fn learn_with_reward(
     paths: &LearnPaths,
     s: &LearnSettings,
     data: &LearnData,
-    reward: &RewardFn,
+    reward: &RewardFn<'_>,
     on_step: &mut dyn FnMut(&StepReport),
     cancel: &AtomicBool,
 ) -> Result<LearnReport, TrainError> {

@@ -4,7 +4,7 @@
 # TRL at the versions in tests/trainers/requirements.txt, plus LLaMA-Factory's package without its
 # dependencies (only its data converter is used). Then tests/trainers/check.py makes a real history with
 # the `ponder` binary the test build made and the bundled model, exports it in each reasoning style, and
-# trains 2 steps each of DPO, KTO and SFT on it, printing the losses. Skipped, with the reason printed,
+# trains 2 steps each of DPO, KTO and SFT on it and 2 of GRPO on its questions, printing the losses. Skipped, with the reason printed,
 # only when this machine has no Python 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -125,6 +125,46 @@ def train(kind: str, folder: Path, style: str) -> None:
     print(f"  {kind.upper():3} {style:8} rows {len(data):2}  thinking in tokens: {has_thinking!s:5}  losses {losses}")
 
 
+def grpo(folder: Path) -> None:
+    """TRL's GRPOTrainer on the questions with references: 2 steps, rewarded by the final number."""
+    import torch
+    from datasets import load_dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import GRPOConfig, GRPOTrainer
+
+    torch.manual_seed(0)
+    data = load_dataset(str(folder), "grpo", split="train")
+    if len(data) == 0 or set(data.column_names) != {"prompt", "answer"}:
+        sys.exit(f"GRPO: unexpected rows {data}")
+
+    def last_number(text: str):
+        found = re.findall(r"-?\d+", text.replace(",", ""))
+        return found[-1] if found else None
+
+    def matches(completions, answer, **_):
+        # Conversational prompts give conversational completions: the text is the last message's.
+        texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
+        return [1.0 if last_number(t) == last_number(a) else 0.0 for t, a in zip(texts, answer)]
+
+    args = GRPOConfig(
+        output_dir=str(WORK / "run-grpo"), max_steps=2, per_device_train_batch_size=2, num_generations=2,
+        max_completion_length=384, learning_rate=1e-5, logging_steps=1, report_to=[], save_strategy="no",
+        use_cpu=True, dataloader_num_workers=0, disable_tqdm=True, beta=0.04,
+    )
+    model = AutoModelForCausalLM.from_pretrained(MODEL, torch_dtype=torch.float32)
+    trainer = GRPOTrainer(model=model, reward_funcs=matches, args=args, train_dataset=data,
+                          processing_class=AutoTokenizer.from_pretrained(MODEL))
+    trainer.train()
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    rewards = [round(h["reward"], 3) for h in trainer.state.log_history if "reward" in h]
+    if len(losses) != 2 or not all(math.isfinite(l) for l in losses):
+        sys.exit(f"GRPO: expected 2 finite losses, got {losses}")
+    # The bundled model answers these questions right when its chain has room to finish.
+    if max(rewards, default=0) <= 0:
+        sys.exit(f"GRPO: no sampled chain matched its reference (rewards {rewards})")
+    print(f"  GRPO rows {len(data):2}  references {list(data['answer'])}  rewards {rewards}")
+
+
 def llamafactory(folder: Path) -> None:
     """LLaMA-Factory's own parser and converter over our dataset_info.json and files (its loader reads
     each file and aligns it to its internal columns)."""
@@ -153,6 +193,7 @@ def main() -> None:
         folder = export(style)
         for kind in ("dpo", "kto", "sft"):
             train(kind, folder, style)
+    grpo(WORK / "export-inline")
     llamafactory(WORK / "export-inline")
     print("trainer check passed")
 

@@ -11,6 +11,7 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     // Chat.
     crate::AskRequest::export_all(cfg)?;
     crate::RegenerateRequest::export_all(cfg)?;
+    crate::FixStepRequest::export_all(cfg)?;
     crate::AnswerOptions::export_all(cfg)?;
     crate::Started::export_all(cfg)?;
     crate::AnswerBatch::export_all(cfg)?;

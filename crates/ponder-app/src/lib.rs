@@ -29,7 +29,9 @@ pub use ponder_chat::{AnswerOptions, SamplingRequest};
 pub use ponder_engine::cpu_support;
 pub use ponder_error_kind::{ErrorBody, ErrorKind};
 pub use stats::{RatingDay, RatingStats};
-pub use turns::{AnswerBatch, AnswerEvent, AnswerSink, AskRequest, RegenerateRequest, Started};
+pub use turns::{
+    AnswerBatch, AnswerEvent, AnswerSink, AskRequest, FixStepRequest, RegenerateRequest, Started,
+};
 
 /// What a repair of the history database kept, for the window to say.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]

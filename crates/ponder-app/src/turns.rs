@@ -1,4 +1,4 @@
-//! Asking and regenerating: the question is saved, the engine's events are saved as they stream and
+//! Asking, regenerating and continuing from a fixed step: the question is saved, the engine's events are saved as they stream and
 //! reach the window in batches of about one per frame, and a running answer can be stopped by id.
 
 use std::collections::HashMap;
@@ -37,6 +37,19 @@ pub struct RegenerateRequest {
     /// The question.
     pub question_id: MessageId,
     /// How to answer.
+    #[serde(flatten)]
+    pub options: AnswerOptions,
+}
+
+/// Teaching by fixing a step: continue `answer_id`'s question from the person's start of the
+/// thinking, into a new branch beside it.
+#[derive(Clone, Debug, PartialEq, Deserialize, TS)]
+pub struct FixStepRequest {
+    /// The answer whose thinking went wrong.
+    pub answer_id: MessageId,
+    /// The person's words: the step that should come first (whole lines).
+    pub person_thinking: String,
+    /// Sampling and limits (thinking is always on, one candidate).
     #[serde(flatten)]
     pub options: AnswerOptions,
 }
@@ -109,7 +122,8 @@ impl App {
             None => store.start_conversation(&request.text).await?.1,
             Some(c) => store.add_question(c, request.parent_id, &request.text).await?,
         };
-        self.answer(store, engine, question.conversation_id, question.id, template, sink).await
+        self.answer(store, engine, question.conversation_id, question.id, template, None, sink)
+            .await
     }
 
     /// New answers (siblings of the earlier ones) to an existing question.
@@ -125,7 +139,27 @@ impl App {
         if question.role != ponder_store::Role::User {
             return Err(AppError::Invalid("only a question can be answered again".into()));
         }
-        self.answer(store, engine, question.conversation_id, question.id, template, sink).await
+        self.answer(store, engine, question.conversation_id, question.id, template, None, sink)
+            .await
+    }
+
+    /// Continues the question of `request.answer_id` from the person's fixed step; the continuation
+    /// streams to `sink` like any answer (only the model's words: the person's are already in the
+    /// saved answer's thinking, marked as theirs).
+    pub async fn fix_step(
+        &self,
+        request: FixStepRequest,
+        sink: Arc<dyn AnswerSink>,
+    ) -> Result<Started> {
+        let engine = self.models.engine().await?;
+        let template = request.options.request()?;
+        let store = self.store().await?;
+        let fixed = store.message(request.answer_id).await?;
+        let question = fixed
+            .parent_id
+            .ok_or_else(|| AppError::Invalid("the answer has no question".into()))?;
+        let fix = Some((fixed.id, request.person_thinking));
+        self.answer(store, engine, fixed.conversation_id, question, template, fix, sink).await
     }
 
     /// Stops a running answer; what was generated is kept. Stopping one that ended is harmless.
@@ -135,6 +169,8 @@ impl App {
         }
     }
 
+    /// Starts answering `question` (or continuing `fix`: the answer fixed and the person's words).
+    #[allow(clippy::too_many_arguments)]
     async fn answer(
         &self,
         store: Store,
@@ -142,9 +178,15 @@ impl App {
         conversation_id: ConversationId,
         question: MessageId,
         template: GenerationRequest,
+        fix: Option<(MessageId, String)>,
         sink: Arc<dyn AnswerSink>,
     ) -> Result<Started> {
-        let (_, request) = ponder_chat::request_for(&store, question, template).await?;
+        let request = match &fix {
+            Some((fixed, words)) => {
+                ponder_chat::request_for_fix(&store, *fixed, words, template).await?.1
+            }
+            None => ponder_chat::request_for(&store, question, template).await?.1,
+        };
         let generation = engine.generate(&request).await?;
         let info = engine.info().clone();
         let req = request.clone();
@@ -154,7 +196,12 @@ impl App {
                 .await
                 .map_err(|e| AppError::Invalid(format!("settings task failed: {e}")))?;
         // The answers exist before this returns, so the window's next read of the thread shows them.
-        let writers = ponder_chat::begin(&store, question, settings, request.candidates).await?;
+        let writers = match &fix {
+            Some((fixed, words)) => {
+                vec![ponder_chat::begin_fix(&store, *fixed, words, settings).await?]
+            }
+            None => ponder_chat::begin(&store, question, settings, request.candidates).await?,
+        };
         let run_id = self.running.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.running.stops.lock().expect("not poisoned").insert(run_id, generation.stop_handle());
         let stops = Arc::clone(&self.running.stops);

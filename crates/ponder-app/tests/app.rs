@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ponder_app::{
-    AnswerBatch, AnswerOptions, AnswerSink, App, AppConfig, AskRequest, ModelChoice, ModelStatus,
-    RegenerateRequest, SamplingRequest,
+    AnswerBatch, AnswerOptions, AnswerSink, App, AppConfig, AskRequest, FixStepRequest,
+    ModelChoice, ModelStatus, RegenerateRequest, SamplingRequest,
 };
 use ponder_engine::{DeviceChoice, Event};
 use ponder_store::{MessageStatus, Role};
@@ -358,4 +358,55 @@ async fn hostile_model_files_give_clear_errors_and_the_app_loads_the_bundled_mod
         app.load_model(bundled_choice, Arc::new(|_| {})).await.unwrap();
         assert!(matches!(app.model_status(), ModelStatus::Ready { bundled: true, .. }));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixing_a_step_streams_the_continuation_into_a_marked_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_with_model(dir.path()).await;
+    let sink = Arc::new(Collect::default());
+    let ask = AskRequest {
+        conversation_id: None,
+        parent_id: None,
+        text: "How much is 9712 minus 5426?".into(),
+        options: greedy(true),
+    };
+    let started = app.ask(ask, sink.clone()).await.unwrap();
+    sink.wait().await;
+    let store = app.store().await.unwrap();
+    let thread = store.thread(started.conversation_id).await.unwrap();
+    let wrong = thread.messages.iter().find(|m| m.role == Role::Assistant).unwrap().clone();
+
+    let sink = Arc::new(Collect::default());
+    let fix = FixStepRequest {
+        answer_id: wrong.id,
+        person_thinking: "Subtract 5426 from 9712 digit by digit, from the right.".into(),
+        options: greedy(true),
+    };
+    let again = app.fix_step(fix, sink.clone()).await.unwrap();
+    assert_eq!(again.question_id, started.question_id);
+    let batches = sink.wait().await;
+    assert!(batches.iter().all(|b| b.error.is_none()));
+    let (thinking, answer) = texts(&batches);
+    assert!(!thinking.contains("Subtract 5426"), "only the model's words stream: {thinking}");
+    assert!(answer.contains("4286"), "{answer}");
+    let thread = store.thread(started.conversation_id).await.unwrap();
+    let fixed = thread.message(*thread.active_path.last().unwrap()).unwrap();
+    assert_ne!(fixed.id, wrong.id);
+    assert_eq!(fixed.fixed.as_ref().and_then(|f| f.from), Some(wrong.id));
+    assert!(fixed
+        .thinking
+        .as_deref()
+        .unwrap()
+        .starts_with("Subtract 5426 from 9712 digit by digit, from the right.\n"));
+
+    let question = FixStepRequest {
+        answer_id: started.question_id,
+        person_thinking: "x".into(),
+        options: greedy(true),
+    };
+    assert!(
+        app.fix_step(question, Arc::new(Collect::default())).await.is_err(),
+        "a question has no thinking to fix"
+    );
 }

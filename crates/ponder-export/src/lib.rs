@@ -47,6 +47,9 @@ pub enum Format {
     LlamaFactory,
     /// OpenAI-style preference: `{"input": {"messages"}, "preferred_output", "non_preferred_output"}`.
     OpenAi,
+    /// `{"prompt", "answer"}`: questions with a checkable answer, for TRL's GRPOTrainer (extra columns
+    /// reach its reward functions) and `ponder-train learn --grpo`.
+    Grpo,
 }
 
 /// One kind of file an export writes.
@@ -59,6 +62,7 @@ pub(crate) enum Output {
     LlamaFactoryKto,
     LlamaFactoryDpo,
     OpenAiDpo,
+    Grpo,
 }
 
 impl Output {
@@ -71,19 +75,21 @@ impl Output {
             Output::LlamaFactoryKto => "llamafactory_kto",
             Output::LlamaFactoryDpo => "llamafactory_dpo",
             Output::OpenAiDpo => "openai_dpo",
+            Output::Grpo => "grpo",
         }
     }
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Kto,
         Format::Dpo,
         Format::Sft,
         Format::Archive,
         Format::LlamaFactory,
         Format::OpenAi,
+        Format::Grpo,
     ];
 
     fn outputs(self) -> &'static [Output] {
@@ -94,6 +100,7 @@ impl Format {
             Format::Archive => &[Output::Archive],
             Format::LlamaFactory => &[Output::LlamaFactoryKto, Output::LlamaFactoryDpo],
             Format::OpenAi => &[Output::OpenAiDpo],
+            Format::Grpo => &[Output::Grpo],
         }
     }
 
@@ -106,6 +113,7 @@ impl Format {
             Format::Archive => "archive",
             Format::LlamaFactory => "llamafactory",
             Format::OpenAi => "openai_dpo",
+            Format::Grpo => "grpo",
         }
     }
 }

@@ -107,6 +107,37 @@ pub fn sft(a: &RatedAnswer, style: ReasoningStyle) -> Vec<SftRow> {
     rows
 }
 
+/// A question with a checkable answer (GRPO): the context and the reference a sampled chain's final
+/// answer must match.
+#[derive(Serialize)]
+pub struct GrpoRow {
+    /// The context, ending with the question.
+    pub prompt: Vec<ChatMessage>,
+    /// The reference: a person's correction, else an up-voted answer's text.
+    pub answer: String,
+}
+
+/// The GRPO row of one question from its rated answers (siblings): the first correction, else the
+/// first up-voted answer that may be chosen; `None` when nothing says what the answer is.
+pub fn grpo(siblings: &[&RatedAnswer]) -> Option<GrpoRow> {
+    let correction = siblings.iter().find_map(|a| {
+        let text = a.answer.rating.as_ref()?.input.corrected_answer.as_deref()?;
+        // A correction may carry thinking (`<think>…</think>` first): the reference is what follows.
+        let answer = text.rsplit("</think>").next().unwrap_or(text).trim();
+        (!answer.is_empty()).then(|| (*a, answer.to_string()))
+    });
+    let upvoted = || {
+        siblings.iter().find_map(|a| {
+            let up = rating(a).and_then(|r| r.input.answer) == Some(Vote::Up);
+            let text = a.answer.content.trim();
+            (up && crate::pairs::can_be_chosen(a) && !text.is_empty())
+                .then(|| (*a, text.to_string()))
+        })
+    };
+    let (a, answer) = correction.or_else(upvoted)?;
+    Some(GrpoRow { prompt: prompt(&a.context), answer })
+}
+
 /// The lossless archive: everything the store knows about one rating, with a schema version.
 #[derive(Serialize)]
 pub struct ArchiveRow<'a> {

@@ -90,6 +90,11 @@ pub(crate) fn write_all(
         }
         for ((conversation, _), siblings) in &by_question {
             let test = in_test_split(*conversation, options.seed, options.test_fraction);
+            if wants(Output::Grpo) {
+                if let Some(row) = rows::grpo(siblings) {
+                    files.write(Output::Grpo, test, &row)?;
+                }
+            }
             let set = pairs::pairs(siblings, options.max_pairs_per_prompt);
             files.report.identical_pairs += set.identical;
             for pair in set.pairs {

@@ -187,7 +187,10 @@ pub struct Message {
     /// For answers: the person's current rating.
     pub rating: Option<crate::Rating>,
     /// For an answer continued from a person's fix of another answer's thinking: which answer, and
-    /// the person's words, which `thinking` starts with.
+    /// the person's words, which `thinking` starts with. Left out when absent, so exports of
+    /// histories without fixes stay the same bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub fixed: Option<FixedStep>,
 }
 

@@ -15,7 +15,6 @@ function msg(id: number, parent_id: number | null, role: Message["role"]): Messa
     updated_at: id,
     rating: null,
     generation: null,
-    fixed: null,
   };
 }
 

@@ -16,7 +16,6 @@ function msg(id: number, parent: number | null, role: "user" | "assistant"): Mes
     updated_at: id,
     rating: null,
     generation: null,
-    fixed: null,
   };
 }
 

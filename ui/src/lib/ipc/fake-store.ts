@@ -142,7 +142,6 @@ export class FakeStore {
       updated_at: t,
       rating: null,
       generation: null,
-      fixed: null,
       activeChild: null,
       model,
     };

@@ -57,6 +57,7 @@ generation: Generation | null,
 rating: Rating | null, 
 /**
  * For an answer continued from a person's fix of another answer's thinking: which answer, and
- * the person's words, which `thinking` starts with.
+ * the person's words, which `thinking` starts with. Left out when absent, so exports of
+ * histories without fixes stay the same bytes.
  */
-fixed: FixedStep | null, };
+fixed?: FixedStep, };

@@ -15,6 +15,7 @@ export type { ExportFormat } from "./ExportFormat";
 export type { ExportRequest } from "./ExportRequest";
 export type { ExportSummary } from "./ExportSummary";
 export type { FinishReason } from "./FinishReason";
+export type { FixStepRequest } from "./FixStepRequest";
 export type { FixedStep } from "./FixedStep";
 export type { Generation } from "./Generation";
 export type { GenerationEvent } from "./GenerationEvent";

@@ -5,8 +5,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::Context;
 use ponder_chat::{AnswerOptions, SamplingRequest};
 use ponder_engine::{
-    CandidateEvent, ChatMessage, DeviceChoice, Engine, Event, FinishReason, GenerationRequest,
-    LoadOptions, Quantization,
+    CandidateEvent, ChatMessage, Event, FinishReason, GenerationRequest, Quantization,
 };
 
 /// Options of `ponder ask`.
@@ -182,15 +181,7 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     }
     // Options no turn can run with are refused before a model is loaded for them.
     let request = args.request()?;
-    let source = crate::model_arg::resolve(args.model.as_deref()).await?;
-    let options = LoadOptions {
-        device: if args.gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu },
-        quantization: args.quantize,
-    };
-    let name = crate::model_arg::describe(&source);
-    let engine = Engine::load_with(source, &options, |_| {})
-        .await
-        .with_context(|| format!("loading {name}"))?;
+    let engine = crate::model_arg::load(args.model.as_deref(), args.gpu, args.quantize).await?;
     // Install the Ctrl-C handler (on first poll) before any output, so an early Ctrl-C is a stop too.
     let mut interrupt = Box::pin(tokio::signal::ctrl_c());
     let _ = futures::poll!(&mut interrupt);

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
-use ponder_engine::{DeviceChoice, Engine, Event, LoadOptions};
+use ponder_engine::Event;
 use ponder_store::MessageId;
 
 use crate::ask::{AskArgs, TextOut};
@@ -18,15 +18,7 @@ pub async fn run(args: &AskArgs, answer: i64) -> anyhow::Result<()> {
     let store = ponder_store::Store::open(&path).await?;
     let original =
         store.message(MessageId(answer)).await.with_context(|| format!("answer {answer}"))?;
-    let source = crate::model_arg::resolve(args.model.as_deref()).await?;
-    let options = LoadOptions {
-        device: if args.gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu },
-        quantization: args.quantize,
-    };
-    let name = crate::model_arg::describe(&source);
-    let engine = Engine::load_with(source, &options, |_| {})
-        .await
-        .with_context(|| format!("loading {name}"))?;
+    let engine = crate::model_arg::load(args.model.as_deref(), args.gpu, args.quantize).await?;
     let mut out = std::io::stdout().lock();
     let (dim, reset) = if out.is_terminal() { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
     if !args.json && !args.hide_thinking {

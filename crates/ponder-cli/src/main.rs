@@ -7,6 +7,7 @@ mod eval;
 mod export;
 mod fix;
 mod history;
+mod learn;
 mod model_arg;
 mod models;
 mod rate;
@@ -34,6 +35,8 @@ enum Command {
     Models(models::ModelsArgs),
     /// Time decoding and first-token latency through ponder-engine against a bare mistral.rs loop.
     Bench(bench::BenchArgs),
+    /// Learn from the ratings in the history and keep the result as a new model version.
+    Learn(learn::LearnArgs),
     /// Measure a model's exact-match accuracy on held-out arithmetic, thinking on and off, through mistral.rs.
     Eval(eval::EvalArgs),
 }
@@ -49,5 +52,6 @@ async fn main() -> anyhow::Result<()> {
         Command::History(args) => history::run(args).await,
         Command::Export(args) => export::run(args).await,
         Command::Rate(args) => rate::run(args).await,
+        Command::Learn(args) => learn::run(args).await,
     }
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use ponder_engine::download::{cached_snapshot, download_model, looks_like_hub_id, HubOptions};
-use ponder_engine::ModelSource;
+use ponder_engine::{DeviceChoice, Engine, LoadOptions, ModelSource, Quantization};
 
 /// The bundled model folder.
 pub fn bundled() -> PathBuf {
@@ -58,4 +58,19 @@ pub fn describe(source: &ModelSource) -> String {
     match source {
         ModelSource::LocalDir(p) | ModelSource::Gguf(p) => p.display().to_string(),
     }
+}
+
+/// Loads `--model` (see [`resolve`]) on the CPU or GPU, quantized as asked, naming it in any error.
+pub async fn load(
+    model: Option<&str>,
+    gpu: bool,
+    quantization: Option<Quantization>,
+) -> anyhow::Result<Engine> {
+    let source = resolve(model).await?;
+    let options = LoadOptions {
+        device: if gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu },
+        quantization,
+    };
+    let name = describe(&source);
+    Engine::load_with(source, &options, |_| {}).await.with_context(|| format!("loading {name}"))
 }

@@ -13,12 +13,22 @@ pub struct ModelsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Folder of the data (its learned versions are listed too; default: `PONDER_DATA_DIR`, then the
+    /// platform's data folder).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
-/// Prints the bundled model, the Hugging Face cache's models and the given paths.
+/// Prints the bundled model, the Hugging Face cache's models, the versions learned here
+/// (`ponder learn`) and the given paths.
 pub fn run(args: ModelsArgs) -> anyhow::Result<()> {
     let cache = HubOptions::from_env().cache_dir;
-    let models = local_models(&crate::model_arg::bundled(), &cache, &args.paths);
+    let mut paths = args.paths.clone();
+    let data_dir = ponder_store::data_dir(args.data_dir.as_deref());
+    if let Some(dir) = &data_dir {
+        paths.extend(ponder_learn::list_versions(dir).into_iter().map(|v| v.path));
+    }
+    let models = local_models(&crate::model_arg::bundled(), &cache, &paths);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&models)?);
         return Ok(());

@@ -36,6 +36,11 @@ struct Slot {
     v: Tensor,
 }
 
+/// Every variable of `vars` with its name, for [`AdamW::new`].
+pub fn named_vars(vars: &candle_nn::VarMap) -> Vec<(String, Var)> {
+    vars.data().lock().expect("not poisoned").iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
 /// The optimizer and its state.
 pub struct AdamW {
     cfg: AdamWConfig,

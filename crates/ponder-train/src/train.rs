@@ -204,13 +204,7 @@ pub fn run(
     let device = Device::Cpu;
     let vars = VarMap::new();
     let model = Qwen::new(&mcfg, &vars, &device, cfg.seed)?;
-    let named: Vec<_> = vars
-        .data()
-        .lock()
-        .expect("not poisoned")
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let named = crate::optim::named_vars(&vars);
     let mut opt = AdamW::new(named, cfg.adam)?;
     let mut start = 0;
     if resume && run.meta().exists() {

@@ -135,13 +135,7 @@ pub fn learn_with_reward(
     let stops: Vec<u32> =
         ["<|im_end|>", "<|endoftext|>"].iter().filter_map(|t| tok.token_to_id(t)).collect();
 
-    let named: Vec<(String, Var)> = vars
-        .data()
-        .lock()
-        .expect("not poisoned")
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let named = crate::optim::named_vars(&vars);
     let params: Vec<Var> = named.iter().map(|(_, v)| v.clone()).collect();
     let trainable_parameters = params.iter().map(|v| v.elem_count()).sum();
     let adam = AdamWConfig {

@@ -1,0 +1,108 @@
+//! `ponder learn`: learn from the ratings in the history and keep the result as a new model version.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::Context;
+use ponder_learn::{learn_from_history, list_versions, LearnRequest};
+use ponder_train::learn::LearnSettings;
+use ponder_train::lora::LoraConfig;
+use ponder_train::methods::Method;
+
+/// Options of `ponder learn`.
+#[derive(clap::Args)]
+pub struct LearnArgs {
+    /// The model to learn from (default: the bundled ponder-tiny): a folder or a Hugging Face id.
+    #[arg(long)]
+    model: Option<String>,
+    /// Methods (repeat to combine); default: what the ratings can teach.
+    #[arg(long, value_enum)]
+    method: Vec<Method>,
+    /// Passes over the data.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Peak learning rate.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Train LoRA adapters of this rank (default: LoRA above 100 M parameters).
+    #[arg(long)]
+    lora_rank: Option<usize>,
+    /// Train every weight even on a large model.
+    #[arg(long, conflicts_with = "lora_rank")]
+    full: bool,
+    /// List the learned versions instead.
+    #[arg(long)]
+    list: bool,
+    /// Folder of the history database (default: `PONDER_DATA_DIR`, then the platform's data folder).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+/// Runs `ponder learn`.
+pub async fn run(args: LearnArgs) -> anyhow::Result<()> {
+    let path = ponder_store::database_path(args.data_dir.as_deref())
+        .context("no data folder: set PONDER_DATA_DIR or pass --data-dir")?;
+    let data_dir = ponder_store::data_dir(args.data_dir.as_deref()).unwrap_or_default();
+    if args.list {
+        for v in list_versions(&data_dir) {
+            let methods: Vec<&str> = v.settings.methods.iter().map(|m| m.as_str()).collect();
+            println!(
+                "{:<32} from {:<24} {:<10} {} steps  {}",
+                v.name,
+                v.parent,
+                methods.join("+"),
+                v.steps,
+                v.path.display()
+            );
+        }
+        return Ok(());
+    }
+    let source = crate::model_arg::resolve(args.model.as_deref()).await?;
+    let ponder_engine::ModelSource::LocalDir(base) = source else {
+        anyhow::bail!("learning needs a model folder (safetensors), not a GGUF file");
+    };
+    let base_name = ponder_engine::catalog::model_name(&base);
+    let parameters = ponder_train::arch::QwenConfig::read(&base)?.parameter_count();
+    let mut settings = LearnSettings::for_methods(args.method.clone(), parameters);
+    settings.epochs = args.epochs.unwrap_or(settings.epochs);
+    settings.learning_rate = args.lr.unwrap_or(settings.learning_rate);
+    if args.full {
+        settings.lora = None;
+    }
+    if let Some(rank) = args.lora_rank {
+        settings.lora =
+            Some(LoraConfig { rank, alpha: 2.0 * rank as f64, ..LoraConfig::default() });
+    }
+    let store = ponder_store::Store::open(&path).await?;
+    let request = LearnRequest { base, base_name, data_dir, settings: Some(settings) };
+    let on_step = Box::new(|r: &ponder_train::learn::StepReport| {
+        let extra = match (r.reward, r.accuracy) {
+            (Some(w), _) => format!(" reward {w:.3}"),
+            (_, Some(a)) => format!(" pair accuracy {a:.2}"),
+            _ => String::new(),
+        };
+        eprintln!(
+            "step {}/{} {} loss {:.4}{extra} | {:.0} s, eta {:.0} s",
+            r.step,
+            r.total,
+            r.method.as_str(),
+            r.loss,
+            r.seconds,
+            r.eta_seconds
+        );
+    });
+    let card =
+        learn_from_history(&store, request, on_step, Arc::new(AtomicBool::new(false))).await?;
+    store.close().await;
+    println!(
+        "learned {} from {} ({} steps, loss {:.3} → {:.3}); try it: ponder ask --model {}",
+        card.name,
+        card.parent,
+        card.steps,
+        card.loss.0,
+        card.loss.1,
+        card.path.display()
+    );
+    Ok(())
+}

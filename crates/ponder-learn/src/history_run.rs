@@ -1,0 +1,86 @@
+//! One run from the history: snapshot the ratings, decide the methods, train off the async runtime,
+//! and keep the result as a new version.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ponder_store::Store;
+use ponder_train::learn::{default_methods, learn, LearnPaths, LearnSettings, StepReport};
+
+use crate::versions::{next_name, versions_dir, write_card, VersionCard};
+use crate::{snapshot, LearnError};
+
+/// What to learn from and how.
+pub struct LearnRequest {
+    /// The model folder to learn from.
+    pub base: PathBuf,
+    /// Its name as answers record it (`ponder-tiny`, `Qwen/Qwen3-0.6B`).
+    pub base_name: String,
+    /// The data directory (history, versions, runs).
+    pub data_dir: PathBuf,
+    /// Settings; `None` (or no methods in them) takes what the data can teach, sized for the model.
+    pub settings: Option<LearnSettings>,
+}
+
+/// Learns from every rating in `store` and returns the new version's card. `on_step` sees each step
+/// (from the training thread); `cancel` stops the run after the current step, leaving its checkpoint.
+pub async fn learn_from_history(
+    store: &Store,
+    request: LearnRequest,
+    on_step: Box<dyn FnMut(&StepReport) + Send>,
+    cancel: Arc<AtomicBool>,
+) -> Result<VersionCard, LearnError> {
+    let name = next_name(&request.data_dir, &request.base_name);
+    let run_dir = request.data_dir.join("learning").join(&name);
+    let snap = snapshot(store, &run_dir.join("data")).await?;
+    let parameters = ponder_train::arch::QwenConfig::read(&request.base)?.parameter_count();
+    let mut settings =
+        request.settings.unwrap_or_else(|| LearnSettings::for_methods(Vec::new(), parameters));
+    if settings.methods.is_empty() {
+        let (methods, _why) = default_methods(&snap.counts);
+        if methods.is_empty() {
+            return Err(LearnError::Invalid("nothing rated yet: rate some answers first".into()));
+        }
+        settings.methods = methods;
+    }
+    let out = versions_dir(&request.data_dir).join(&name);
+    let paths = LearnPaths {
+        base: request.base.clone(),
+        run_dir: run_dir.join("checkpoints"),
+        out: out.clone(),
+    };
+    let (data, s) = (snap.data, settings.clone());
+    // Training is seconds to hours of CPU work: never on the runtime the window's commands use.
+    let report = tokio::task::spawn_blocking(move || {
+        let mut on_step = on_step;
+        learn(&paths, &s, &data, &mut *on_step, &cancel)
+    })
+    .await
+    .map_err(|e| LearnError::Task(e.to_string()))??;
+    let tenth = (report.curve.len() / 10).max(1);
+    let mean =
+        |rows: &[StepReport]| rows.iter().map(|r| r.loss).sum::<f32>() / rows.len().max(1) as f32;
+    let card = VersionCard {
+        name,
+        path: out,
+        parent: request.base_name,
+        parent_hash: ponder_chat::model_hash(&request.base),
+        parent_path: request.base,
+        created_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+        data_hash: snap.hash,
+        counts: snap.counts,
+        settings,
+        steps: report.steps,
+        seconds: report.seconds,
+        loss: (
+            mean(&report.curve[..tenth.min(report.curve.len())]),
+            mean(&report.curve[report.curve.len().saturating_sub(tenth)..]),
+        ),
+    };
+    write_card(&card)?;
+    Ok(card)
+}

@@ -1,0 +1,59 @@
+//! The data of one run: the ratings exported as SFT, DPO, KTO and GRPO files (the same files a TRL user
+//! would train on), read back as the trainer's examples, with a hash that names this exact data.
+
+use std::path::{Path, PathBuf};
+
+use ponder_export::{export, ExportOptions, Format, ReasoningStyle};
+use ponder_store::Store;
+use ponder_train::learn::data::{read_pairs, read_references, read_sft, read_thumbs};
+use ponder_train::learn::{DataCounts, LearnData};
+use sha2::{Digest, Sha256};
+
+use crate::LearnError;
+
+/// The exported files, their examples and their hash.
+pub struct Snapshot {
+    /// The folder the files are in.
+    pub dir: PathBuf,
+    /// The examples.
+    pub data: LearnData,
+    /// How many of each.
+    pub counts: DataCounts,
+    /// `sha256:` of the four files, in name order.
+    pub hash: String,
+}
+
+/// The formats a run learns from.
+const FORMATS: [(Format, &str); 4] = [
+    (Format::Dpo, "dpo.jsonl"),
+    (Format::Grpo, "grpo.jsonl"),
+    (Format::Kto, "kto.jsonl"),
+    (Format::Sft, "sft.jsonl"),
+];
+
+/// Exports every rating of `store` into `dir` (a new folder) and reads the examples back.
+pub async fn snapshot(store: &Store, dir: &Path) -> Result<Snapshot, LearnError> {
+    let options = ExportOptions {
+        formats: FORMATS.iter().map(|(f, _)| *f).collect(),
+        // Thinking inline, as Qwen3's template reads it and the model writes it.
+        reasoning: ReasoningStyle::Inline,
+        ..ExportOptions::default()
+    };
+    export(store, dir, &options).await?;
+    let mut hasher = Sha256::new();
+    for (_, name) in FORMATS {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(LearnError::io(&path))?;
+        hasher.update(name.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    let hash = format!("sha256:{:x}", hasher.finalize());
+    let data = LearnData {
+        sft: read_sft(&dir.join("sft.jsonl"))?,
+        pairs: read_pairs(&dir.join("dpo.jsonl"))?,
+        thumbs: read_thumbs(&dir.join("kto.jsonl"))?,
+        references: read_references(&dir.join("grpo.jsonl"))?,
+    };
+    Ok(Snapshot { dir: dir.to_path_buf(), counts: data.counts(), data, hash })
+}

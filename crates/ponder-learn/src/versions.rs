@@ -1,0 +1,126 @@
+//! Model versions: each learning run's result is a model folder under `<data dir>/models/`, with a
+//! card (`ponder-version.json`, and a README for people) naming its parent and the parent's hash, the
+//! data it learned from, the methods and settings, and what the run measured.
+
+use std::path::{Path, PathBuf};
+
+use ponder_train::learn::{DataCounts, LearnSettings};
+use serde::{Deserialize, Serialize};
+
+use crate::LearnError;
+
+/// The card of a learned version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VersionCard {
+    /// The folder's name (`ponder-tiny-learned-1`), which is how answers name it.
+    pub name: String,
+    /// The folder.
+    pub path: PathBuf,
+    /// The model it learned from, as answers name it.
+    pub parent: String,
+    /// The parent's folder.
+    pub parent_path: PathBuf,
+    /// `sha256:` of the parent's weights.
+    pub parent_hash: Option<String>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// `sha256:` of the exported data it learned from.
+    pub data_hash: String,
+    /// Examples of each kind in that data.
+    pub counts: DataCounts,
+    /// Every setting of the run (methods, LoRA, rates, seed …).
+    pub settings: LearnSettings,
+    /// Optimizer steps.
+    pub steps: usize,
+    /// Wall time of the training, seconds.
+    pub seconds: f64,
+    /// Mean loss of the first and the last tenth of the steps.
+    pub loss: (f32, f32),
+}
+
+const CARD: &str = "ponder-version.json";
+
+/// Where versions live: `<data dir>/models`.
+pub fn versions_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("models")
+}
+
+/// The next free version name for `parent` (`ponder-tiny-learned-2` after `…-1`).
+pub fn next_name(data_dir: &Path, parent: &str) -> String {
+    let stem: String = parent
+        .rsplit('/')
+        .next()
+        .unwrap_or(parent)
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '.' { c } else { '-' })
+        .collect();
+    let dir = versions_dir(data_dir);
+    (1..)
+        .map(|n| format!("{stem}-learned-{n}"))
+        .find(|name| !dir.join(name).exists())
+        .expect("a free name")
+}
+
+/// Writes `card` into its folder, beside the weights.
+pub fn write_card(card: &VersionCard) -> Result<(), LearnError> {
+    let json = card.path.join(CARD);
+    std::fs::write(&json, serde_json::to_string_pretty(card).expect("plain data") + "\n")
+        .map_err(LearnError::io(&json))?;
+    let readme = card.path.join("README.md");
+    std::fs::write(&readme, readme_text(card)).map_err(LearnError::io(&readme))
+}
+
+fn readme_text(c: &VersionCard) -> String {
+    let methods: Vec<&str> = c.settings.methods.iter().map(|m| m.as_str()).collect();
+    let how = match &c.settings.lora {
+        Some(l) => {
+            format!("LoRA rank {} (alpha {}) on {}, merged", l.rank, l.alpha, l.modules.join(", "))
+        }
+        None => "every weight".into(),
+    };
+    let n = &c.counts;
+    format!(
+        "# {name}\n\nLearned by Ponder from the ratings in this computer's history.\n\n\
+         - Parent: `{parent}` ({hash})\n- Method: {methods} ({how}), {steps} steps in {secs:.0} s, loss {l0:.3} → {l1:.3}\n\
+         - Data `{data}`: {sft} answers to imitate, {pairs} pairs, {up} thumbs up and {down} down, {refs} questions with a reference\n\n\
+         Not yet measured against its parent on held-out questions.\n",
+        name = c.name,
+        parent = c.parent,
+        hash = c.parent_hash.as_deref().unwrap_or("weights not hashed"),
+        methods = methods.join(" + "),
+        steps = c.steps,
+        secs = c.seconds,
+        l0 = c.loss.0,
+        l1 = c.loss.1,
+        data = c.data_hash,
+        sft = n.sft,
+        pairs = n.pairs,
+        up = n.thumbs_up,
+        down = n.thumbs_down,
+        refs = n.references,
+    )
+}
+
+/// Every version in the data directory, oldest first; folders without a readable card are skipped.
+pub fn list_versions(data_dir: &Path) -> Vec<VersionCard> {
+    let Ok(entries) = std::fs::read_dir(versions_dir(data_dir)) else { return Vec::new() };
+    let mut cards: Vec<VersionCard> = entries
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join(CARD)).ok())
+        .filter_map(|text| serde_json::from_str(&text).ok())
+        .collect();
+    cards.sort_by_key(|c| (c.created_at, c.name.clone()));
+    cards
+}
+
+/// Deletes the version `name` (only a folder under the versions directory with a card).
+pub fn delete_version(data_dir: &Path, name: &str) -> Result<(), LearnError> {
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        return Err(LearnError::Invalid(format!("{name:?} is not a version name")));
+    }
+    let dir = versions_dir(data_dir).join(name);
+    if !dir.join(CARD).is_file() {
+        return Err(LearnError::Invalid(format!("no learned version is called {name}")));
+    }
+    std::fs::remove_dir_all(&dir).map_err(LearnError::io(&dir))
+}

@@ -119,6 +119,12 @@ pub(crate) struct TextOut {
 }
 
 impl TextOut {
+    /// Dims the thinking on a terminal; keeps piped output free of escape codes.
+    pub(crate) fn new(hide_thinking: bool, terminal: bool) -> Self {
+        let (dim, reset) = if terminal { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
+        Self { hide_thinking, dim, reset, in_thinking: false, later: vec![] }
+    }
+
     pub(crate) fn write(
         &mut self,
         out: &mut impl Write,
@@ -205,15 +211,7 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
         }
     });
     let mut out = std::io::stdout().lock();
-    // Dim the thinking on a terminal; keep piped output free of escape codes.
-    let (dim, reset) = if out.is_terminal() { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
-    let mut text = TextOut {
-        hide_thinking: args.hide_thinking,
-        dim,
-        reset,
-        in_thinking: false,
-        later: vec![],
-    };
+    let mut text = TextOut::new(args.hide_thinking, out.is_terminal());
     let mut error = None;
     let mut write_error = None;
     let mut handle = |e: &CandidateEvent| {

@@ -20,18 +20,11 @@ pub async fn run(args: &AskArgs, answer: i64) -> anyhow::Result<()> {
         store.message(MessageId(answer)).await.with_context(|| format!("answer {answer}"))?;
     let engine = crate::model_arg::load(args.model.as_deref(), args.gpu, args.quantize).await?;
     let mut out = std::io::stdout().lock();
-    let (dim, reset) = if out.is_terminal() { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
     if !args.json && !args.hide_thinking {
         // The person's words first, marked, so they are never read as the model's.
         writeln!(out, "[your step] {}", fix.trim_end())?;
     }
-    let mut text = TextOut {
-        hide_thinking: args.hide_thinking,
-        dim,
-        reset,
-        in_thinking: false,
-        later: vec![],
-    };
+    let mut text = TextOut::new(args.hide_thinking, out.is_terminal());
     let mut write_error = None;
     let mut failure = None;
     let continued =

@@ -76,22 +76,8 @@ pub async fn run(args: LearnArgs) -> anyhow::Result<()> {
     }
     let store = ponder_store::Store::open(&path).await?;
     let request = LearnRequest { base, base_name, data_dir, settings: Some(settings) };
-    let on_step = Box::new(|r: &ponder_train::learn::StepReport| {
-        let extra = match (r.reward, r.accuracy) {
-            (Some(w), _) => format!(" reward {w:.3}"),
-            (_, Some(a)) => format!(" pair accuracy {a:.2}"),
-            _ => String::new(),
-        };
-        eprintln!(
-            "step {}/{} {} loss {:.4}{extra} | {:.0} s, eta {:.0} s",
-            r.step,
-            r.total,
-            r.method.as_str(),
-            r.loss,
-            r.seconds,
-            r.eta_seconds
-        );
-    });
+    let on_step =
+        Box::new(|r: &ponder_train::learn::StepReport| eprintln!("{}", r.progress_line()));
     let card =
         learn_from_history(&store, request, on_step, Arc::new(AtomicBool::new(false))).await?;
     store.close().await;

@@ -133,27 +133,5 @@ pub fn run(args: LearnArgs) -> Result<LearnReport, TrainError> {
     );
     let paths = LearnPaths { base: args.base, run_dir: args.run_dir, out: args.out };
     let cancel = AtomicBool::new(false);
-    learn(
-        &paths,
-        &s,
-        &data,
-        &mut |r| {
-            let extra = match (r.reward, r.accuracy) {
-                (Some(w), _) => format!(" reward {w:.3}"),
-                (_, Some(a)) => format!(" pair accuracy {a:.2}"),
-                _ => String::new(),
-            };
-            eprintln!(
-                "step {}/{} {} loss {:.4}{extra} lr {:.1e} | {:.0} s, eta {:.0} s",
-                r.step,
-                r.total,
-                r.method.as_str(),
-                r.loss,
-                r.lr,
-                r.seconds,
-                r.eta_seconds
-            );
-        },
-        &cancel,
-    )
+    learn(&paths, &s, &data, &mut |r| eprintln!("{}", r.progress_line()), &cancel)
 }

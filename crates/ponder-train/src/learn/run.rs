@@ -57,6 +57,27 @@ pub struct StepReport {
     pub eta_seconds: f64,
 }
 
+impl StepReport {
+    /// One line for a terminal: `step 3/40 dpo loss 0.6512 pair accuracy 0.75 lr 1.0e-4 | 12 s, eta 148 s`.
+    pub fn progress_line(&self) -> String {
+        let extra = match (self.reward, self.accuracy) {
+            (Some(w), _) => format!(" reward {w:.3}"),
+            (_, Some(a)) => format!(" pair accuracy {a:.2}"),
+            _ => String::new(),
+        };
+        format!(
+            "step {}/{} {} loss {:.4}{extra} lr {:.1e} | {:.0} s, eta {:.0} s",
+            self.step,
+            self.total,
+            self.method.as_str(),
+            self.loss,
+            self.lr,
+            self.seconds,
+            self.eta_seconds
+        )
+    }
+}
+
 /// What a run did.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LearnReport {

@@ -52,6 +52,7 @@ async fn rated_answers_become_a_version_that_loads_and_lists() {
         base_name: "ponder-tiny".into(),
         data_dir: dir.path().to_path_buf(),
         settings: Some(settings),
+        held_out: 0.0,
     };
     let steps = Arc::new(std::sync::Mutex::new(0));
     let seen = steps.clone();
@@ -72,6 +73,7 @@ async fn rated_answers_become_a_version_that_loads_and_lists() {
         card.path.join("README.md").is_file() && card.path.join("ponder-version.json").is_file()
     );
     assert_eq!(list_versions(dir.path()), vec![card.clone()]);
+    assert!(card.evaluation.is_none(), "nothing was held out");
 
     // The version is a model like any other: mistral.rs serves it, and answers are saved under its name.
     let learned = Engine::load(ModelSource::LocalDir(card.path.clone())).await.unwrap();
@@ -85,4 +87,62 @@ async fn rated_answers_become_a_version_that_loads_and_lists() {
     );
     delete_version(dir.path(), &card.name).unwrap();
     assert!(list_versions(dir.path()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_out_conversations_measure_the_parent_and_the_version_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("ponder.db")).await.unwrap();
+    let engine = Engine::load(ModelSource::LocalDir(bundled_model_dir())).await.unwrap();
+    let questions = [
+        "What is 347 + 589?",
+        "What is 56 × 7?",
+        "What is 1024 - 768?",
+        "Which is larger, 9478 or 294?",
+        "What is 58 + 67?",
+        "计算 63 × 8。",
+    ];
+    for question in questions {
+        let (_, q) = store.start_conversation(question).await.unwrap();
+        let req = greedy(question);
+        let settings = ponder_chat::generation_settings(engine.info(), &req);
+        let generation = engine.generate(&req).await.unwrap();
+        let answer = ponder_chat::record(&store, q.id, settings, generation, 1, |_, _| {})
+            .await
+            .unwrap()
+            .remove(0);
+        store
+            .rate(answer.id, RatingInput { answer: Some(Vote::Up), ..Default::default() })
+            .await
+            .unwrap();
+    }
+    let mut settings = LearnSettings::for_methods(vec![Method::Sft], 0);
+    settings.learning_rate = 1e-4;
+    let request = LearnRequest {
+        base: bundled_model_dir(),
+        base_name: "ponder-tiny".into(),
+        data_dir: dir.path().to_path_buf(),
+        settings: Some(settings),
+        held_out: 0.5,
+    };
+    let card =
+        learn_from_history(&store, request, Box::new(|_| {}), Arc::new(AtomicBool::new(false)))
+            .await
+            .unwrap();
+    let e = card.evaluation.expect("some conversations were held out");
+    assert!(
+        card.counts.sft >= 1 && card.counts.sft < questions.len(),
+        "trained on part only: {:?}",
+        card.counts
+    );
+    assert_eq!(e.before.total, e.after.total);
+    assert_eq!(
+        e.before.total + card.counts.sft,
+        questions.len(),
+        "every question is in exactly one split"
+    );
+    // Up-voted answers of the model itself, asked again greedily: the parent gets them all right.
+    assert_eq!(e.before.correct, e.before.total, "{e:?}");
+    let readme = std::fs::read_to_string(card.path.join("README.md")).unwrap();
+    assert!(readme.contains("| answered right |"), "{readme}");
 }

@@ -31,6 +31,9 @@ pub struct LearnArgs {
     /// Train every weight even on a large model.
     #[arg(long, conflicts_with = "lora_rank")]
     full: bool,
+    /// Share of rated conversations held out to compare the model before and after (0: none).
+    #[arg(long, default_value_t = 0.2)]
+    held_out: f64,
     /// List the learned versions instead.
     #[arg(long)]
     list: bool,
@@ -75,12 +78,29 @@ pub async fn run(args: LearnArgs) -> anyhow::Result<()> {
             Some(LoraConfig { rank, alpha: 2.0 * rank as f64, ..LoraConfig::default() });
     }
     let store = ponder_store::Store::open(&path).await?;
-    let request = LearnRequest { base, base_name, data_dir, settings: Some(settings) };
+    let request = LearnRequest {
+        base,
+        base_name,
+        data_dir,
+        settings: Some(settings),
+        held_out: args.held_out,
+    };
     let on_step =
         Box::new(|r: &ponder_train::learn::StepReport| eprintln!("{}", r.progress_line()));
     let card =
         learn_from_history(&store, request, on_step, Arc::new(AtomicBool::new(false))).await?;
     store.close().await;
+    if let Some(e) = &card.evaluation {
+        println!(
+            "held-out questions answered right: {} {}/{} → {} {}/{}",
+            card.parent,
+            e.before.correct,
+            e.before.total,
+            card.name,
+            e.after.correct,
+            e.after.total
+        );
+    }
     println!(
         "learned {} from {} ({} steps, loss {:.3} → {:.3}); try it: ponder ask --model {}",
         card.name,

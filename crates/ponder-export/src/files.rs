@@ -23,9 +23,16 @@ pub(crate) fn in_test_split(conversation: ConversationId, seed: u64, fraction: f
     if fraction <= 0.0 {
         return false;
     }
-    let h = format!("{seed}:{}", conversation.0)
+    let mut h = format!("{seed}:{}", conversation.0)
         .bytes()
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    // FNV-1a leaves the last characters in the low bits only, so conversations 1–9 all fell on the
+    // same side of the split; splitmix64's finalizer spreads every bit over the whole word.
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
     (h as f64 / u64::MAX as f64) < fraction
 }
 
@@ -92,4 +99,24 @@ pub(crate) fn put_in_place(staging: &Path, dest: &Path) -> Result<(), ExportErro
         std::fs::remove_dir(dest).map_err(io("replacing", dest))?;
     }
     std::fs::rename(staging, dest).map_err(io("moving into place", dest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_split_holds_out_the_asked_share_even_of_neighbouring_ids() {
+        for seed in [0, 1, 17] {
+            let held = (1..=1000).filter(|&c| in_test_split(ConversationId(c), seed, 0.2)).count();
+            assert!((150..=250).contains(&held), "seed {seed}: {held} of 1000");
+            let first_ten: Vec<bool> =
+                (1..=10).map(|c| in_test_split(ConversationId(c), seed, 0.5)).collect();
+            assert!(
+                first_ten.contains(&true) && first_ten.contains(&false),
+                "seed {seed}: {first_ten:?}"
+            );
+        }
+        assert!(!(1..=100).any(|c| in_test_split(ConversationId(c), 3, 0.0)));
+    }
 }

@@ -9,8 +9,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ponder_store::Store;
 use ponder_train::learn::{default_methods, learn, LearnPaths, LearnSettings, StepReport};
 
+use crate::evaluate::{reference_score, BeforeAfter};
 use crate::versions::{next_name, versions_dir, write_card, VersionCard};
 use crate::{snapshot, LearnError};
+
+/// Tokens an evaluated answer may take, thinking included.
+const EVAL_TOKENS: usize = 1024;
 
 /// What to learn from and how.
 pub struct LearnRequest {
@@ -22,6 +26,8 @@ pub struct LearnRequest {
     pub data_dir: PathBuf,
     /// Settings; `None` (or no methods in them) takes what the data can teach, sized for the model.
     pub settings: Option<LearnSettings>,
+    /// Share of conversations held out for the before/after evaluation (0: none, nothing measured).
+    pub held_out: f64,
 }
 
 /// Learns from every rating in `store` and returns the new version's card. `on_step` sees each step
@@ -34,7 +40,13 @@ pub async fn learn_from_history(
 ) -> Result<VersionCard, LearnError> {
     let name = next_name(&request.data_dir, &request.base_name);
     let run_dir = request.data_dir.join("learning").join(&name);
-    let snap = snapshot(store, &run_dir.join("data")).await?;
+    let snap = snapshot(store, &run_dir.join("data"), request.held_out).await?;
+    if snap.counts == Default::default() && request.held_out > 0.0 {
+        return Err(LearnError::Invalid(
+            "every rated conversation was held out for evaluation: rate more, or hold none out"
+                .into(),
+        ));
+    }
     let parameters = ponder_train::arch::QwenConfig::read(&request.base)?.parameter_count();
     let mut settings =
         request.settings.unwrap_or_else(|| LearnSettings::for_methods(Vec::new(), parameters));
@@ -51,6 +63,7 @@ pub async fn learn_from_history(
         run_dir: run_dir.join("checkpoints"),
         out: out.clone(),
     };
+    let held_out_questions = snap.held_out.references.clone();
     let (data, s) = (snap.data, settings.clone());
     // Training is seconds to hours of CPU work: never on the runtime the window's commands use.
     let report = tokio::task::spawn_blocking(move || {
@@ -59,6 +72,13 @@ pub async fn learn_from_history(
     })
     .await
     .map_err(|e| LearnError::Task(e.to_string()))??;
+    let evaluation = if held_out_questions.is_empty() {
+        None
+    } else {
+        let before = reference_score(&request.base, &held_out_questions, EVAL_TOKENS).await?;
+        let after = reference_score(&out, &held_out_questions, EVAL_TOKENS).await?;
+        Some(BeforeAfter { before, after })
+    };
     let tenth = (report.curve.len() / 10).max(1);
     let mean =
         |rows: &[StepReport]| rows.iter().map(|r| r.loss).sum::<f32>() / rows.len().max(1) as f32;
@@ -76,6 +96,7 @@ pub async fn learn_from_history(
         settings,
         steps: report.steps,
         seconds: report.seconds,
+        evaluation,
         loss: (
             mean(&report.curve[..tenth.min(report.curve.len())]),
             mean(&report.curve[report.curve.len().saturating_sub(tenth)..]),

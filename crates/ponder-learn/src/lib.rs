@@ -1,10 +1,12 @@
 //! Learning from the history: [`snapshot`] exports the ratings as training data (the files TRL reads),
 //! [`learn_from_history`] trains the model on them with `ponder-train`, and [`versions`] keeps each
-//! result as a model folder in the data directory with a card saying where it came from.
+//! result as a model folder in the data directory with a card saying where it came from, and what
+//! [`evaluate`] measured on held-out questions before and after.
 //!
 //! Architecture invariant: this crate reads the store only through `ponder-export` and writes no SQL;
 //! the trainer sees files, never the database.
 
+pub mod evaluate;
 mod history_run;
 pub mod snapshot;
 pub mod versions;

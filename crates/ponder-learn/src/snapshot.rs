@@ -15,8 +15,10 @@ use crate::LearnError;
 pub struct Snapshot {
     /// The folder the files are in.
     pub dir: PathBuf,
-    /// The examples.
+    /// The examples trained on.
     pub data: LearnData,
+    /// The examples held out (whole conversations the run never sees), for evaluation.
+    pub held_out: LearnData,
     /// How many of each.
     pub counts: DataCounts,
     /// `sha256:` of the four files, in name order.
@@ -31,17 +33,32 @@ const FORMATS: [(Format, &str); 4] = [
     (Format::Sft, "sft.jsonl"),
 ];
 
-/// Exports every rating of `store` into `dir` (a new folder) and reads the examples back.
-pub async fn snapshot(store: &Store, dir: &Path) -> Result<Snapshot, LearnError> {
+/// Exports every rating of `store` into `dir` (a new folder) and reads the examples back, holding out
+/// `held_out` of the conversations (by the export's seeded split; 0 holds none out).
+pub async fn snapshot(store: &Store, dir: &Path, held_out: f64) -> Result<Snapshot, LearnError> {
     let options = ExportOptions {
         formats: FORMATS.iter().map(|(f, _)| *f).collect(),
         // Thinking inline, as Qwen3's template reads it and the model writes it.
         reasoning: ReasoningStyle::Inline,
+        test_fraction: held_out,
+        seed: 17,
         ..ExportOptions::default()
     };
     export(store, dir, &options).await?;
+    let mut names: Vec<String> = FORMATS
+        .iter()
+        .flat_map(|(_, name)| {
+            let stem = name.trim_end_matches(".jsonl");
+            if held_out > 0.0 {
+                vec![format!("{stem}_train.jsonl"), format!("{stem}_test.jsonl")]
+            } else {
+                vec![name.to_string()]
+            }
+        })
+        .collect();
+    names.sort();
     let mut hasher = Sha256::new();
-    for (_, name) in FORMATS {
+    for name in &names {
         let path = dir.join(name);
         let bytes = std::fs::read(&path).map_err(LearnError::io(&path))?;
         hasher.update(name.as_bytes());
@@ -49,11 +66,19 @@ pub async fn snapshot(store: &Store, dir: &Path) -> Result<Snapshot, LearnError>
         hasher.update(&bytes);
     }
     let hash = format!("sha256:{:x}", hasher.finalize());
-    let data = LearnData {
-        sft: read_sft(&dir.join("sft.jsonl"))?,
-        pairs: read_pairs(&dir.join("dpo.jsonl"))?,
-        thumbs: read_thumbs(&dir.join("kto.jsonl"))?,
-        references: read_references(&dir.join("grpo.jsonl"))?,
+    let read = |suffix: &str| -> Result<LearnData, LearnError> {
+        let file = |stem: &str| dir.join(format!("{stem}{suffix}.jsonl"));
+        Ok(LearnData {
+            sft: read_sft(&file("sft"))?,
+            pairs: read_pairs(&file("dpo"))?,
+            thumbs: read_thumbs(&file("kto"))?,
+            references: read_references(&file("grpo"))?,
+        })
     };
-    Ok(Snapshot { dir: dir.to_path_buf(), counts: data.counts(), data, hash })
+    let (data, held) = if held_out > 0.0 {
+        (read("_train")?, read("_test")?)
+    } else {
+        (read("")?, LearnData::default())
+    };
+    Ok(Snapshot { dir: dir.to_path_buf(), counts: data.counts(), data, held_out: held, hash })
 }

@@ -36,6 +36,8 @@ pub struct VersionCard {
     pub seconds: f64,
     /// Mean loss of the first and the last tenth of the steps.
     pub loss: (f32, f32),
+    /// Held-out questions with a reference, answered by the parent and by this version.
+    pub evaluation: Option<crate::evaluate::BeforeAfter>,
 }
 
 const CARD: &str = "ponder-version.json";
@@ -83,7 +85,7 @@ fn readme_text(c: &VersionCard) -> String {
         "# {name}\n\nLearned by Ponder from the ratings in this computer's history.\n\n\
          - Parent: `{parent}` ({hash})\n- Method: {methods} ({how}), {steps} steps in {secs:.0} s, loss {l0:.3} → {l1:.3}\n\
          - Data `{data}`: {sft} answers to imitate, {pairs} pairs, {up} thumbs up and {down} down, {refs} questions with a reference\n\n\
-         Not yet measured against its parent on held-out questions.\n",
+         {eval}\n",
         name = c.name,
         parent = c.parent,
         hash = c.parent_hash.as_deref().unwrap_or("weights not hashed"),
@@ -98,6 +100,20 @@ fn readme_text(c: &VersionCard) -> String {
         up = n.thumbs_up,
         down = n.thumbs_down,
         refs = n.references,
+        eval = match &c.evaluation {
+            Some(e) => format!(
+                "| held-out questions with a reference | {parent} | {name} |\n|---|---|---|\n| answered right | {}/{} ({:.0}%) | {}/{} ({:.0}%) |\n",
+                e.before.correct,
+                e.before.total,
+                100.0 * e.before.accuracy(),
+                e.after.correct,
+                e.after.total,
+                100.0 * e.after.accuracy(),
+                parent = c.parent,
+                name = c.name,
+            ),
+            None => "Not measured against its parent: no held-out question had a reference.".into(),
+        },
     )
 }
 

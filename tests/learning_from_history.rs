@@ -144,5 +144,6 @@ async fn held_out_conversations_measure_the_parent_and_the_version_alike() {
     // Up-voted answers of the model itself, asked again greedily: the parent gets them all right.
     assert_eq!(e.before.correct, e.before.total, "{e:?}");
     let readme = std::fs::read_to_string(card.path.join("README.md")).unwrap();
-    assert!(readme.contains("| answered right |"), "{readme}");
+    assert!(readme.contains("| questions answered right |"), "{readme}");
+    assert_eq!(e.pairs_before.total, 0, "only thumbs up: no pairs to hold out");
 }

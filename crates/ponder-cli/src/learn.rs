@@ -92,13 +92,17 @@ pub async fn run(args: LearnArgs) -> anyhow::Result<()> {
     store.close().await;
     if let Some(e) = &card.evaluation {
         println!(
-            "held-out questions answered right: {} {}/{} → {} {}/{}",
+            "held-out questions answered right: {} {}/{} → {} {}/{}; pairs preferred the right way: {}/{} → {}/{}",
             card.parent,
             e.before.correct,
             e.before.total,
             card.name,
             e.after.correct,
-            e.after.total
+            e.after.total,
+            e.pairs_before.correct,
+            e.pairs_before.total,
+            e.pairs_after.correct,
+            e.pairs_after.total
         );
     }
     println!(

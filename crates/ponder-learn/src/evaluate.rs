@@ -28,13 +28,31 @@ impl Score {
     }
 }
 
-/// The parent and the version on the same held-out questions.
+/// The parent and the version on the same held-out conversations.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BeforeAfter {
-    /// The parent's score.
+    /// The parent's score on the questions with a reference.
     pub before: Score,
     /// The learned version's.
     pub after: Score,
+    /// The parent's preference accuracy on the held-out pairs (chosen more likely per token).
+    pub pairs_before: Score,
+    /// The learned version's.
+    pub pairs_after: Score,
+}
+
+/// Preference accuracy of the model in `dir` on `pairs`, off the async runtime.
+pub async fn pair_score(
+    dir: &Path,
+    pairs: &[ponder_train::learn::data::PairExample],
+) -> Result<Score, LearnError> {
+    let (dir, pairs) = (dir.to_path_buf(), pairs.to_vec());
+    let (correct, total) = tokio::task::spawn_blocking(move || {
+        ponder_train::learn::preference::preference_accuracy(&dir, &pairs)
+    })
+    .await
+    .map_err(|e| LearnError::Task(e.to_string()))??;
+    Ok(Score { correct, total })
 }
 
 fn role(r: &str) -> ChatRole {

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ponder_store::Store;
 use ponder_train::learn::{default_methods, learn, LearnPaths, LearnSettings, StepReport};
 
-use crate::evaluate::{reference_score, BeforeAfter};
+use crate::evaluate::{pair_score, reference_score, BeforeAfter};
 use crate::versions::{next_name, versions_dir, write_card, VersionCard};
 use crate::{snapshot, LearnError};
 
@@ -64,6 +64,7 @@ pub async fn learn_from_history(
         out: out.clone(),
     };
     let held_out_questions = snap.held_out.references.clone();
+    let held_out_pairs = snap.held_out.pairs.clone();
     let (data, s) = (snap.data, settings.clone());
     // Training is seconds to hours of CPU work: never on the runtime the window's commands use.
     let report = tokio::task::spawn_blocking(move || {
@@ -72,12 +73,14 @@ pub async fn learn_from_history(
     })
     .await
     .map_err(|e| LearnError::Task(e.to_string()))??;
-    let evaluation = if held_out_questions.is_empty() {
+    let evaluation = if held_out_questions.is_empty() && held_out_pairs.is_empty() {
         None
     } else {
         let before = reference_score(&request.base, &held_out_questions, EVAL_TOKENS).await?;
         let after = reference_score(&out, &held_out_questions, EVAL_TOKENS).await?;
-        Some(BeforeAfter { before, after })
+        let pairs_before = pair_score(&request.base, &held_out_pairs).await?;
+        let pairs_after = pair_score(&out, &held_out_pairs).await?;
+        Some(BeforeAfter { before, after, pairs_before, pairs_after })
     };
     let tenth = (report.curve.len() / 10).max(1);
     let mean =

@@ -101,18 +101,19 @@ fn readme_text(c: &VersionCard) -> String {
         down = n.thumbs_down,
         refs = n.references,
         eval = match &c.evaluation {
-            Some(e) => format!(
-                "| held-out questions with a reference | {parent} | {name} |\n|---|---|---|\n| answered right | {}/{} ({:.0}%) | {}/{} ({:.0}%) |\n",
-                e.before.correct,
-                e.before.total,
-                100.0 * e.before.accuracy(),
-                e.after.correct,
-                e.after.total,
-                100.0 * e.after.accuracy(),
-                parent = c.parent,
-                name = c.name,
-            ),
-            None => "Not measured against its parent: no held-out question had a reference.".into(),
+            Some(e) => {
+                let cell = |s: &crate::evaluate::Score| format!("{}/{} ({:.0}%)", s.correct, s.total, 100.0 * s.accuracy());
+                format!(
+                    "| held-out conversations | {parent} | {name} |\n|---|---|---|\n| questions answered right | {} | {} |\n| pairs preferred the right way | {} | {} |\n",
+                    cell(&e.before),
+                    cell(&e.after),
+                    cell(&e.pairs_before),
+                    cell(&e.pairs_after),
+                    parent = c.parent,
+                    name = c.name,
+                )
+            }
+            None => "Not measured against its parent: nothing was held out.".into(),
         },
     )
 }

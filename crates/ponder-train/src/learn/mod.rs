@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod data;
 pub mod plan;
+pub mod preference;
 mod prepare;
 pub mod render;
 mod rollout;

@@ -20,6 +20,15 @@ fn greedy(question: &str) -> GenerationRequest {
     }
 }
 
+/// Asks `question` in a new conversation, as the app does, and returns the saved answer.
+async fn ask(store: &Store, engine: &Engine, question: &str) -> ponder_store::Message {
+    let (_, q) = store.start_conversation(question).await.unwrap();
+    let req = greedy(question);
+    let settings = ponder_chat::generation_settings(engine.info(), &req);
+    let generation = engine.generate(&req).await.unwrap();
+    ponder_chat::record(store, q.id, settings, generation, 1, |_, _| {}).await.unwrap().remove(0)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rated_answers_become_a_version_that_loads_and_lists() {
     let dir = tempfile::tempdir().unwrap();
@@ -28,14 +37,7 @@ async fn rated_answers_become_a_version_that_loads_and_lists() {
     for (question, right) in
         [("What is 347 + 589?", "936"), ("How much is 9712 minus 5426?", "4286")]
     {
-        let (_, q) = store.start_conversation(question).await.unwrap();
-        let req = greedy(question);
-        let settings = ponder_chat::generation_settings(engine.info(), &req);
-        let generation = engine.generate(&req).await.unwrap();
-        let answer = ponder_chat::record(&store, q.id, settings, generation, 1, |_, _| {})
-            .await
-            .unwrap()
-            .remove(0);
+        let answer = ask(&store, &engine, question).await;
         let good = answer.content.contains(right);
         let rating = RatingInput {
             answer: Some(if good { Vote::Up } else { Vote::Down }),
@@ -103,14 +105,7 @@ async fn held_out_conversations_measure_the_parent_and_the_version_alike() {
         "计算 63 × 8。",
     ];
     for question in questions {
-        let (_, q) = store.start_conversation(question).await.unwrap();
-        let req = greedy(question);
-        let settings = ponder_chat::generation_settings(engine.info(), &req);
-        let generation = engine.generate(&req).await.unwrap();
-        let answer = ponder_chat::record(&store, q.id, settings, generation, 1, |_, _| {})
-            .await
-            .unwrap()
-            .remove(0);
+        let answer = ask(&store, &engine, question).await;
         store
             .rate(answer.id, RatingInput { answer: Some(Vote::Up), ..Default::default() })
             .await

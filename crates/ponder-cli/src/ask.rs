@@ -125,6 +125,21 @@ impl TextOut {
         Self { hide_thinking, dim, reset, in_thinking: false, later: vec![] }
     }
 
+    /// Writes `e` as one JSON line, or as text.
+    pub(crate) fn write_event(
+        &mut self,
+        json: bool,
+        out: &mut impl Write,
+        e: &CandidateEvent,
+    ) -> std::io::Result<()> {
+        if json {
+            let line = serde_json::to_string(e).map_err(std::io::Error::other)?;
+            writeln!(out, "{line}")
+        } else {
+            self.write(out, e)
+        }
+    }
+
     pub(crate) fn write(
         &mut self,
         out: &mut impl Write,
@@ -218,14 +233,7 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
         if let Event::Finished(FinishReason::Error(m)) = &e.event {
             error.get_or_insert_with(|| m.clone());
         }
-        let written = if args.json {
-            serde_json::to_string(e)
-                .map_err(std::io::Error::other)
-                .and_then(|j| writeln!(out, "{j}"))
-        } else {
-            text.write(&mut out, e)
-        };
-        if let Err(w) = written {
+        if let Err(w) = text.write_event(args.json, &mut out, e) {
             write_error.get_or_insert(w);
         }
     };

@@ -29,14 +29,7 @@ pub async fn run(args: &AskArgs, answer: i64) -> anyhow::Result<()> {
     let mut failure = None;
     let continued =
         ponder_chat::continue_from_fix(&store, &engine, original.id, &fix, template, |e, _| {
-            let written = if args.json {
-                serde_json::to_string(e)
-                    .map_err(std::io::Error::other)
-                    .and_then(|j| writeln!(out, "{j}"))
-            } else {
-                text.write(&mut out, e)
-            };
-            if let Err(w) = written {
+            if let Err(w) = text.write_event(args.json, &mut out, e) {
                 write_error.get_or_insert(w);
             }
             if let Event::Finished(ponder_engine::FinishReason::Error(m)) = &e.event {

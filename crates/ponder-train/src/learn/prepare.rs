@@ -180,33 +180,22 @@ pub(crate) fn reference_values(
     enc: &Encodings,
     pad: u32,
 ) -> Result<checkpoint::ReferenceValues, TrainError> {
-    let pair_rows: Vec<&Encoded> = enc.pairs.iter().flatten().flat_map(|(c, r)| [c, r]).collect();
-    let values = steps::sequence_values(model, &pair_rows, pad, false)?;
-    let mut it = values.chunks(2);
-    let pairs =
-        enc.pairs
-            .iter()
-            .map(|p| {
-                if p.is_some() {
-                    it.next().map_or((0.0, 0.0), |v| (v[0], v[1]))
-                } else {
-                    (0.0, 0.0)
-                }
-            })
-            .collect();
-    let thumb_rows: Vec<&Encoded> = enc.thumbs.iter().flatten().flat_map(|(e, m)| [e, m]).collect();
-    let values = steps::sequence_values(model, &thumb_rows, pad, false)?;
-    let mut it = values.chunks(2);
-    let thumbs =
-        enc.thumbs
-            .iter()
-            .map(|t| {
-                if t.is_some() {
-                    it.next().map_or((0.0, 0.0), |v| (v[0], v[1]))
-                } else {
-                    (0.0, 0.0)
-                }
-            })
-            .collect();
+    let pairs = paired_values(model, &enc.pairs, pad)?;
+    let thumbs = paired_values(model, &enc.thumbs, pad)?;
     Ok(checkpoint::ReferenceValues { pairs, thumbs })
+}
+
+/// The reference's value of both rows of each entry (`(0, 0)` for one left out as too long).
+fn paired_values(
+    model: &Qwen,
+    rows: &[Option<(Encoded, Encoded)>],
+    pad: u32,
+) -> Result<Vec<(f32, f32)>, TrainError> {
+    let flat: Vec<&Encoded> = rows.iter().flatten().flat_map(|(a, b)| [a, b]).collect();
+    let values = steps::sequence_values(model, &flat, pad, false)?;
+    let mut it = values.chunks(2);
+    Ok(rows
+        .iter()
+        .map(|r| r.as_ref().and_then(|_| it.next()).map_or((0.0, 0.0), |v| (v[0], v[1])))
+        .collect())
 }

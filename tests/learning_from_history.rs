@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use ponder_engine::{Engine, GenerationRequest, ModelSource, Sampling};
+use ponder_learn::evaluate::regression_questions;
 use ponder_learn::{delete_version, learn_from_history, list_versions, LearnRequest};
 use ponder_store::{RatingInput, Store, Vote};
 use ponder_tests::{bundled_model_dir, collect, texts};
@@ -55,6 +56,8 @@ async fn rated_answers_become_a_version_that_loads_and_lists() {
         data_dir: dir.path().to_path_buf(),
         settings: Some(settings),
         held_out: 0.0,
+        regression: Vec::new(),
+        resume: false,
     };
     let steps = Arc::new(std::sync::Mutex::new(0));
     let seen = steps.clone();
@@ -119,6 +122,8 @@ async fn held_out_conversations_measure_the_parent_and_the_version_alike() {
         data_dir: dir.path().to_path_buf(),
         settings: Some(settings),
         held_out: 0.5,
+        regression: regression_questions("ponder-tiny", 10),
+        resume: false,
     };
     let card =
         learn_from_history(&store, request, Box::new(|_| {}), Arc::new(AtomicBool::new(false)))
@@ -139,6 +144,101 @@ async fn held_out_conversations_measure_the_parent_and_the_version_alike() {
     // Up-voted answers of the model itself, asked again greedily: the parent gets them all right.
     assert_eq!(e.before.correct, e.before.total, "{e:?}");
     let readme = std::fs::read_to_string(card.path.join("README.md")).unwrap();
-    assert!(readme.contains("| questions answered right |"), "{readme}");
+    assert!(readme.contains("questions answered right |"), "{readme}");
+    // The regression check: problems the parent was trained for, asked of both.
+    assert_eq!((e.regression_before.total, e.regression_after.total), (10, 10));
+    assert!(e.regression_before.correct >= 9, "ponder-tiny answers 99% of them: {e:?}");
+    assert!(readme.contains("| regression: 10 problems"), "{readme}");
+    let cache = dir.path().join("learning/parent-scores.json");
+    assert!(
+        std::fs::read_to_string(cache).unwrap().contains("sha256:"),
+        "the parent's score is kept"
+    );
     assert_eq!(e.pairs_before.total, 0, "only thumbs up: no pairs to hold out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_run_resumes_with_the_data_it_began_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("ponder.db")).await.unwrap();
+    let engine = Engine::load(ModelSource::LocalDir(bundled_model_dir())).await.unwrap();
+    for question in
+        ["What is 347 + 589?", "What is 56 × 7?", "What is 1024 - 768?", "计算 63 × 8。"]
+    {
+        let answer = ask(&store, &engine, question).await;
+        store
+            .rate(answer.id, RatingInput { answer: Some(Vote::Up), ..Default::default() })
+            .await
+            .unwrap();
+    }
+    let mut settings = LearnSettings::for_methods(vec![Method::Sft], 0);
+    // One answer per step, so the run has steps to stop between.
+    settings.batch_tokens = 256;
+    let request = |resume| LearnRequest {
+        base: bundled_model_dir(),
+        base_name: "ponder-tiny".into(),
+        data_dir: dir.path().to_path_buf(),
+        settings: Some(settings.clone()),
+        held_out: 0.0,
+        regression: Vec::new(),
+        resume,
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let stop = cancel.clone();
+    let stopped = learn_from_history(
+        &store,
+        request(false),
+        Box::new(move |_| stop.store(true, std::sync::atomic::Ordering::SeqCst)),
+        cancel,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            stopped,
+            ponder_learn::LearnError::Train(ponder_train::TrainError::Interrupted { step: 1 })
+        ),
+        "{stopped}"
+    );
+    assert!(list_versions(dir.path()).is_empty(), "a stopped run is not a version");
+
+    // Ratings that arrive meanwhile are not mixed into the stopped run.
+    let late = ask(&store, &engine, "What is 58 + 67?").await;
+    store
+        .rate(late.id, RatingInput { answer: Some(Vote::Up), ..Default::default() })
+        .await
+        .unwrap();
+    let refused = learn_from_history(
+        &store,
+        request(false),
+        Box::new(|_| {}),
+        Arc::new(AtomicBool::new(false)),
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.to_string().contains("--resume"), "{refused}");
+
+    let steps = Arc::new(std::sync::Mutex::new(0));
+    let seen = steps.clone();
+    let card = learn_from_history(
+        &store,
+        request(true),
+        Box::new(move |_| *seen.lock().unwrap() += 1),
+        Arc::new(AtomicBool::new(false)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(card.counts.sft, 4, "the data the run began with");
+    assert_eq!(*steps.lock().unwrap() + 1, card.steps, "the resumed run did the steps left");
+    assert!(
+        learn_from_history(
+            &store,
+            request(true),
+            Box::new(|_| {}),
+            Arc::new(AtomicBool::new(false))
+        )
+        .await
+        .is_err(),
+        "nothing left to resume"
+    );
 }

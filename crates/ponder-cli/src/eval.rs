@@ -7,7 +7,7 @@ use anyhow::Context;
 use ponder_engine::{Engine, Event, GenerationRequest, ModelSource, Sampling};
 use ponder_train::grade::is_correct;
 use ponder_train::hf_folder::replace_eval_section;
-use ponder_train::tasks::{Generator, Lang, Problem, Split, TaskKind};
+use ponder_train::tasks::{held_out_problems, Problem, TaskKind};
 use serde::Serialize;
 
 /// Options of `ponder eval`.
@@ -87,19 +87,6 @@ fn settings(greedy_only: bool) -> Vec<Setting> {
         });
     }
     s
-}
-
-/// Held-out problems, the same kinds in turn and alternating languages.
-pub fn held_out_problems(seed: u64, count: usize) -> Vec<Problem> {
-    let mut g = Generator::new(seed, Split::HeldOut);
-    (0..count)
-        .map(|i| {
-            let kind = TaskKind::GRADED[i % TaskKind::GRADED.len()];
-            let lang =
-                if (i / TaskKind::GRADED.len()).is_multiple_of(2) { Lang::En } else { Lang::Zh };
-            g.problem(kind, lang)
-        })
-        .collect()
 }
 
 /// What the model wrote for one problem.

@@ -5,7 +5,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Context;
-use ponder_learn::{learn_from_history, list_versions, LearnRequest};
+use ponder_learn::evaluate::regression_questions;
+use ponder_learn::{learn_from_history, list_versions, LearnRequest, VersionCard};
 use ponder_train::learn::LearnSettings;
 use ponder_train::lora::LoraConfig;
 use ponder_train::methods::Method;
@@ -15,37 +16,43 @@ use ponder_train::methods::Method;
 pub struct LearnArgs {
     /// The model to learn from (default: the bundled ponder-tiny): a folder or a Hugging Face id.
     #[arg(long)]
-    model: Option<String>,
+    pub(crate) model: Option<String>,
     /// Methods (repeat to combine); default: what the ratings can teach.
     #[arg(long, value_enum)]
-    method: Vec<Method>,
+    pub(crate) method: Vec<Method>,
     /// Passes over the data.
     #[arg(long)]
-    epochs: Option<usize>,
+    pub(crate) epochs: Option<usize>,
     /// Peak learning rate.
     #[arg(long)]
-    lr: Option<f64>,
+    pub(crate) lr: Option<f64>,
     /// Train LoRA adapters of this rank (default: LoRA above 100 M parameters).
     #[arg(long)]
-    lora_rank: Option<usize>,
+    pub(crate) lora_rank: Option<usize>,
     /// Train every weight even on a large model.
     #[arg(long, conflicts_with = "lora_rank")]
-    full: bool,
+    pub(crate) full: bool,
     /// Share of rated conversations held out to compare the model before and after (0: none).
     #[arg(long, default_value_t = 0.2)]
-    held_out: f64,
+    pub(crate) held_out: f64,
+    /// Problems of the regression check asked of the parent and the version (ponder-tiny and its
+    /// versions: the held-out problems of `ponder eval`; 0: none).
+    #[arg(long, default_value_t = 600)]
+    pub(crate) regression: usize,
+    /// Continue the run that stopped before it finished (Ctrl-C, a crash), with the data and settings
+    /// it began with.
+    #[arg(long, conflicts_with_all = ["method", "epochs", "lr", "lora_rank", "full"])]
+    pub(crate) resume: bool,
     /// List the learned versions instead.
     #[arg(long)]
-    list: bool,
+    pub(crate) list: bool,
     /// Folder of the history database (default: `PONDER_DATA_DIR`, then the platform's data folder).
     #[arg(long, value_name = "DIR")]
-    data_dir: Option<PathBuf>,
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 /// Runs `ponder learn`.
 pub async fn run(args: LearnArgs) -> anyhow::Result<()> {
-    let path = ponder_store::database_path(args.data_dir.as_deref())
-        .context("no data folder: set PONDER_DATA_DIR or pass --data-dir")?;
     let data_dir = ponder_store::data_dir(args.data_dir.as_deref()).unwrap_or_default();
     if args.list {
         for v in list_versions(&data_dir) {
@@ -61,6 +68,47 @@ pub async fn run(args: LearnArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    let card = learn_version(args).await?;
+    if let Some(e) = &card.evaluation {
+        println!(
+            "held-out questions answered right: {} {}/{} → {} {}/{}; pairs preferred the right way: {}/{} → {}/{}",
+            card.parent,
+            e.before.correct,
+            e.before.total,
+            card.name,
+            e.after.correct,
+            e.after.total,
+            e.pairs_before.correct,
+            e.pairs_before.total,
+            e.pairs_after.correct,
+            e.pairs_after.total
+        );
+        if e.regression_after.total > 0 {
+            println!(
+                "regression check ({} problems): {:.1}% → {:.1}%",
+                e.regression_after.total,
+                100.0 * e.regression_before.accuracy(),
+                100.0 * e.regression_after.accuracy()
+            );
+        }
+    }
+    println!(
+        "learned {} from {} ({} steps, loss {:.3} → {:.3}); try it: ponder ask --model {}",
+        card.name,
+        card.parent,
+        card.steps,
+        card.loss.0,
+        card.loss.1,
+        card.path.display()
+    );
+    Ok(())
+}
+
+/// Learns one version as `ponder learn` does, printing each step to stderr.
+pub(crate) async fn learn_version(args: LearnArgs) -> anyhow::Result<VersionCard> {
+    let path = ponder_store::database_path(args.data_dir.as_deref())
+        .context("no data folder: set PONDER_DATA_DIR or pass --data-dir")?;
+    let data_dir = ponder_store::data_dir(args.data_dir.as_deref()).unwrap_or_default();
     let source = crate::model_arg::resolve(args.model.as_deref()).await?;
     let ponder_engine::ModelSource::LocalDir(base) = source else {
         anyhow::bail!("learning needs a model folder (safetensors), not a GGUF file");
@@ -78,41 +126,20 @@ pub async fn run(args: LearnArgs) -> anyhow::Result<()> {
             Some(LoraConfig { rank, alpha: 2.0 * rank as f64, ..LoraConfig::default() });
     }
     let store = ponder_store::Store::open(&path).await?;
+    let regression = regression_questions(&base_name, args.regression);
     let request = LearnRequest {
         base,
         base_name,
         data_dir,
         settings: Some(settings),
         held_out: args.held_out,
+        regression,
+        resume: args.resume,
     };
     let on_step =
         Box::new(|r: &ponder_train::learn::StepReport| eprintln!("{}", r.progress_line()));
     let card =
         learn_from_history(&store, request, on_step, Arc::new(AtomicBool::new(false))).await?;
     store.close().await;
-    if let Some(e) = &card.evaluation {
-        println!(
-            "held-out questions answered right: {} {}/{} → {} {}/{}; pairs preferred the right way: {}/{} → {}/{}",
-            card.parent,
-            e.before.correct,
-            e.before.total,
-            card.name,
-            e.after.correct,
-            e.after.total,
-            e.pairs_before.correct,
-            e.pairs_before.total,
-            e.pairs_after.correct,
-            e.pairs_after.total
-        );
-    }
-    println!(
-        "learned {} from {} ({} steps, loss {:.3} → {:.3}); try it: ponder ask --model {}",
-        card.name,
-        card.parent,
-        card.steps,
-        card.loss.0,
-        card.loss.1,
-        card.path.display()
-    );
-    Ok(())
+    Ok(card)
 }

@@ -2,7 +2,9 @@
 
 mod ask;
 mod bench;
+mod bench_learning;
 mod bench_persistence;
+mod bench_rl;
 mod eval;
 mod export;
 mod fix;
@@ -37,6 +39,11 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Learn from the ratings in the history and keep the result as a new model version.
     Learn(learn::LearnArgs),
+    /// The learning loop as a benchmark: a simulated person asks, rates and fixes through the app's
+    /// code, `ponder learn` runs with each method, held-out questions measure before and after.
+    BenchLearning(bench_learning::LearningBenchArgs),
+    /// Reinforcement learning alone (GRPO) on problems where sampling sometimes succeeds.
+    BenchRl(bench_rl::RlBenchArgs),
     /// Measure a model's exact-match accuracy on held-out arithmetic, thinking on and off, through mistral.rs.
     Eval(eval::EvalArgs),
 }
@@ -53,5 +60,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Export(args) => export::run(args).await,
         Command::Rate(args) => rate::run(args).await,
         Command::Learn(args) => learn::run(args).await,
+        Command::BenchLearning(args) => bench_learning::run(args).await,
+        Command::BenchRl(args) => bench_rl::run(args).await,
     }
 }

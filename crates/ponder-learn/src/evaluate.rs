@@ -39,6 +39,58 @@ pub struct BeforeAfter {
     pub pairs_before: Score,
     /// The learned version's.
     pub pairs_after: Score,
+    /// The parent's score on the regression benchmark (what the model could do before it learned
+    /// anything from the history: for ponder-tiny, its 600 held-out problems); 0 of 0 when none ran.
+    #[serde(default)]
+    pub regression_before: Score,
+    /// The learned version's.
+    #[serde(default)]
+    pub regression_after: Score,
+}
+
+/// The regression benchmark for a model named `name`: ponder-tiny and the versions learned from it
+/// are checked on the problems `ponder eval` asks; other models have none yet (empty).
+pub fn regression_questions(name: &str, count: usize) -> Vec<ReferenceExample> {
+    if !name.starts_with("ponder-tiny") {
+        return Vec::new();
+    }
+    ponder_train::tasks::held_out_problems(7, count)
+        .into_iter()
+        .filter_map(|p| {
+            let answer = p.expected?.to_string();
+            let prompt = vec![ponder_train::learn::data::Msg::user(&p.question)];
+            Some(ReferenceExample { prompt, answer })
+        })
+        .collect()
+}
+
+/// `reference_score` of the parent, remembered in `cache` (a JSON map) under the parent's hash and
+/// the questions': the parent does not change between runs, and its 600 answers take minutes.
+pub async fn parent_score(
+    cache: &Path,
+    parent_hash: Option<&str>,
+    model: &Path,
+    questions: &[ReferenceExample],
+    max_tokens: usize,
+) -> Result<Score, LearnError> {
+    use sha2::Digest;
+    let (Some(parent_hash), false) = (parent_hash, questions.is_empty()) else {
+        return reference_score(model, questions, max_tokens).await;
+    };
+    let asked = serde_json::to_vec(questions).expect("plain data");
+    let key = format!("{parent_hash}:{max_tokens}:{:x}", sha2::Sha256::digest(&asked));
+    let mut known: std::collections::BTreeMap<String, Score> = std::fs::read_to_string(cache)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    if let Some(score) = known.get(&key) {
+        return Ok(*score);
+    }
+    let score = reference_score(model, questions, max_tokens).await?;
+    known.insert(key, score);
+    // A cache that cannot be written only costs the next run the same minutes.
+    let _ = std::fs::write(cache, serde_json::to_string_pretty(&known).expect("plain data"));
+    Ok(score)
 }
 
 /// Preference accuracy of the model in `dir` on `pairs`, off the async runtime.
@@ -46,6 +98,9 @@ pub async fn pair_score(
     dir: &Path,
     pairs: &[ponder_train::learn::data::PairExample],
 ) -> Result<Score, LearnError> {
+    if pairs.is_empty() {
+        return Ok(Score::default());
+    }
     let (dir, pairs) = (dir.to_path_buf(), pairs.to_vec());
     let (correct, total) = tokio::task::spawn_blocking(move || {
         ponder_train::learn::preference::preference_accuracy(&dir, &pairs)
@@ -69,6 +124,9 @@ pub async fn reference_score(
     questions: &[ReferenceExample],
     max_tokens: usize,
 ) -> Result<Score, LearnError> {
+    if questions.is_empty() {
+        return Ok(Score::default());
+    }
     let engine = Engine::load(ModelSource::LocalDir(model.to_path_buf()))
         .await
         .map_err(|e| LearnError::Invalid(format!("{} does not load: {e}", model.display())))?;

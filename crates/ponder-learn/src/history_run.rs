@@ -7,9 +7,12 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ponder_store::Store;
+use ponder_train::background::in_background;
+use ponder_train::learn::data::ReferenceExample;
 use ponder_train::learn::{default_methods, learn, LearnPaths, LearnSettings, StepReport};
+use serde::{Deserialize, Serialize};
 
-use crate::evaluate::{pair_score, reference_score, BeforeAfter};
+use crate::evaluate::{pair_score, parent_score, reference_score, BeforeAfter};
 use crate::versions::{next_name, versions_dir, write_card, VersionCard};
 use crate::{snapshot, LearnError};
 
@@ -26,8 +29,49 @@ pub struct LearnRequest {
     pub data_dir: PathBuf,
     /// Settings; `None` (or no methods in them) takes what the data can teach, sized for the model.
     pub settings: Option<LearnSettings>,
-    /// Share of conversations held out for the before/after evaluation (0: none, nothing measured).
+    /// Share of conversations held out for the before/after evaluation (0: none).
     pub held_out: f64,
+    /// Questions the parent could already answer, asked of both to catch what learning broke
+    /// ([`crate::evaluate::regression_questions`]); empty for none.
+    pub regression: Vec<ReferenceExample>,
+    /// Continue the run that stopped before it finished (cancelled, or the app closed) with the data
+    /// and settings it began with, from its last checkpoint.
+    pub resume: bool,
+}
+
+/// What a run began with, kept beside its checkpoints so it can be resumed as it was.
+#[derive(Serialize, Deserialize)]
+struct RunStart {
+    settings: LearnSettings,
+    held_out: f64,
+}
+
+const RUN_START: &str = "run.json";
+
+/// The request's settings, or what the data can teach sized for the model.
+fn planned_settings(
+    request: &LearnRequest,
+    snap: &snapshot::Snapshot,
+) -> Result<LearnSettings, LearnError> {
+    if snap.counts == Default::default() && request.held_out > 0.0 {
+        return Err(LearnError::Invalid(
+            "every rated conversation was held out for evaluation: rate more, or hold none out"
+                .into(),
+        ));
+    }
+    let parameters = ponder_train::arch::QwenConfig::read(&request.base)?.parameter_count();
+    let mut settings = request
+        .settings
+        .clone()
+        .unwrap_or_else(|| LearnSettings::for_methods(Vec::new(), parameters));
+    if settings.methods.is_empty() {
+        let (methods, _why) = default_methods(&snap.counts);
+        if methods.is_empty() {
+            return Err(LearnError::Invalid("nothing rated yet: rate some answers first".into()));
+        }
+        settings.methods = methods;
+    }
+    Ok(settings)
 }
 
 /// Learns from every rating in `store` and returns the new version's card. `on_step` sees each step
@@ -40,23 +84,33 @@ pub async fn learn_from_history(
 ) -> Result<VersionCard, LearnError> {
     let name = next_name(&request.data_dir, &request.base_name);
     let run_dir = request.data_dir.join("learning").join(&name);
-    let snap = snapshot(store, &run_dir.join("data"), request.held_out).await?;
-    if snap.counts == Default::default() && request.held_out > 0.0 {
-        return Err(LearnError::Invalid(
-            "every rated conversation was held out for evaluation: rate more, or hold none out"
-                .into(),
-        ));
-    }
-    let parameters = ponder_train::arch::QwenConfig::read(&request.base)?.parameter_count();
-    let mut settings =
-        request.settings.unwrap_or_else(|| LearnSettings::for_methods(Vec::new(), parameters));
-    if settings.methods.is_empty() {
-        let (methods, _why) = default_methods(&snap.counts);
-        if methods.is_empty() {
-            return Err(LearnError::Invalid("nothing rated yet: rate some answers first".into()));
+    let start_file = run_dir.join(RUN_START);
+    let unfinished = start_file.is_file();
+    let (snap, settings) = match (unfinished, request.resume) {
+        (true, false) => {
+            return Err(LearnError::Invalid(format!(
+                "{name} stopped before it finished: resume it (`ponder learn --resume`), or delete {} to start over",
+                run_dir.display()
+            )))
         }
-        settings.methods = methods;
-    }
+        (false, true) => {
+            return Err(LearnError::Invalid(format!("no unfinished run of {} to resume", request.base_name)))
+        }
+        (true, true) => {
+            let text = std::fs::read_to_string(&start_file).map_err(LearnError::io(&start_file))?;
+            let start: RunStart = serde_json::from_str(&text)
+                .map_err(|e| LearnError::Invalid(format!("{}: {e}", start_file.display())))?;
+            (snapshot::read_snapshot(&run_dir.join("data"), start.held_out)?, start.settings)
+        }
+        (false, false) => {
+            let snap = snapshot(store, &run_dir.join("data"), request.held_out).await?;
+            let settings = planned_settings(&request, &snap)?;
+            let start = RunStart { settings: settings.clone(), held_out: request.held_out };
+            let text = serde_json::to_string_pretty(&start).expect("plain data");
+            std::fs::write(&start_file, text).map_err(LearnError::io(&start_file))?;
+            (snap, settings)
+        }
+    };
     let out = versions_dir(&request.data_dir).join(&name);
     let paths = LearnPaths {
         base: request.base.clone(),
@@ -66,21 +120,39 @@ pub async fn learn_from_history(
     let held_out_questions = snap.held_out.references.clone();
     let held_out_pairs = snap.held_out.pairs.clone();
     let (data, s) = (snap.data, settings.clone());
-    // Training is seconds to hours of CPU work: never on the runtime the window's commands use.
+    // Training is seconds to hours of CPU work: never on the runtime the window's commands use, and
+    // on niced threads, so answers and the window keep the cores they need.
     let report = tokio::task::spawn_blocking(move || {
         let mut on_step = on_step;
-        learn(&paths, &s, &data, &mut *on_step, &cancel)
+        in_background(|| learn(&paths, &s, &data, &mut *on_step, &cancel))
     })
     .await
     .map_err(|e| LearnError::Task(e.to_string()))??;
-    let evaluation = if held_out_questions.is_empty() && held_out_pairs.is_empty() {
+    let parent_hash = ponder_chat::model_hash(&request.base);
+    let evaluation = if held_out_questions.is_empty()
+        && held_out_pairs.is_empty()
+        && request.regression.is_empty()
+    {
         None
     } else {
-        let before = reference_score(&request.base, &held_out_questions, EVAL_TOKENS).await?;
-        let after = reference_score(&out, &held_out_questions, EVAL_TOKENS).await?;
-        let pairs_before = pair_score(&request.base, &held_out_pairs).await?;
-        let pairs_after = pair_score(&out, &held_out_pairs).await?;
-        Some(BeforeAfter { before, after, pairs_before, pairs_after })
+        let cache = request.data_dir.join("learning").join("parent-scores.json");
+        let (base, asked) = (&request.base, &held_out_questions);
+        let regression = &request.regression;
+        Some(BeforeAfter {
+            before: reference_score(base, asked, EVAL_TOKENS).await?,
+            after: reference_score(&out, asked, EVAL_TOKENS).await?,
+            pairs_before: pair_score(base, &held_out_pairs).await?,
+            pairs_after: pair_score(&out, &held_out_pairs).await?,
+            regression_before: parent_score(
+                &cache,
+                parent_hash.as_deref(),
+                base,
+                regression,
+                EVAL_TOKENS,
+            )
+            .await?,
+            regression_after: reference_score(&out, regression, EVAL_TOKENS).await?,
+        })
     };
     let tenth = (report.curve.len() / 10).max(1);
     let mean =
@@ -89,7 +161,7 @@ pub async fn learn_from_history(
         name,
         path: out,
         parent: request.base_name,
-        parent_hash: ponder_chat::model_hash(&request.base),
+        parent_hash,
         parent_path: request.base,
         created_at: SystemTime::now()
             .duration_since(UNIX_EPOCH)

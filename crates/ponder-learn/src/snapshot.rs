@@ -45,6 +45,11 @@ pub async fn snapshot(store: &Store, dir: &Path, held_out: f64) -> Result<Snapsh
         ..ExportOptions::default()
     };
     export(store, dir, &options).await?;
+    read_snapshot(dir, held_out)
+}
+
+/// The snapshot already exported into `dir` (a run being resumed learns from exactly what it began with).
+pub fn read_snapshot(dir: &Path, held_out: f64) -> Result<Snapshot, LearnError> {
     let mut names: Vec<String> = FORMATS
         .iter()
         .flat_map(|(_, name)| {

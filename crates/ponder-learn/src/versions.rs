@@ -101,21 +101,37 @@ fn readme_text(c: &VersionCard) -> String {
         down = n.thumbs_down,
         refs = n.references,
         eval = match &c.evaluation {
-            Some(e) => {
-                let cell = |s: &crate::evaluate::Score| format!("{}/{} ({:.0}%)", s.correct, s.total, 100.0 * s.accuracy());
-                format!(
-                    "| held-out conversations | {parent} | {name} |\n|---|---|---|\n| questions answered right | {} | {} |\n| pairs preferred the right way | {} | {} |\n",
-                    cell(&e.before),
-                    cell(&e.after),
-                    cell(&e.pairs_before),
-                    cell(&e.pairs_after),
-                    parent = c.parent,
-                    name = c.name,
-                )
-            }
+            Some(e) => evaluation_table(c, e),
             None => "Not measured against its parent: nothing was held out.".into(),
         },
     )
+}
+
+fn evaluation_table(c: &VersionCard, e: &crate::evaluate::BeforeAfter) -> String {
+    let cell = |s: &crate::evaluate::Score| match s.total {
+        0 => "–".to_string(),
+        t => format!("{}/{t} ({:.1}%)", s.correct, 100.0 * s.accuracy()),
+    };
+    let mut table = format!(
+        "| measured on | {parent} | {name} |\n|---|---|---|\n\
+         | held-out conversations: questions answered right | {} | {} |\n\
+         | held-out pairs preferred the right way | {} | {} |\n",
+        cell(&e.before),
+        cell(&e.after),
+        cell(&e.pairs_before),
+        cell(&e.pairs_after),
+        parent = c.parent,
+        name = c.name,
+    );
+    if e.regression_before.total + e.regression_after.total > 0 {
+        table += &format!(
+            "| regression: {} problems the parent was trained for | {} | {} |\n",
+            e.regression_after.total.max(e.regression_before.total),
+            cell(&e.regression_before),
+            cell(&e.regression_after),
+        );
+    }
+    table
 }
 
 /// Every version in the data directory, oldest first; folders without a readable card are skipped.

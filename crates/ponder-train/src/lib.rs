@@ -9,6 +9,7 @@
 //! This crate never runs inference for the app and never names mistral.rs: serving is `ponder-engine`'s job.
 
 pub mod arch;
+pub mod background;
 pub mod data;
 pub mod gguf;
 pub mod grade;

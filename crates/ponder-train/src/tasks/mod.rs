@@ -4,6 +4,7 @@
 //! operands (never on phrasing or language), so no held-out problem is ever seen in training in any form.
 
 pub mod arith;
+pub mod everyday;
 pub mod phrasing;
 
 use rand::seq::IndexedRandom;
@@ -223,6 +224,20 @@ impl Generator {
     pub fn rng(&mut self) -> &mut ChaCha8Rng {
         &mut self.rng
     }
+}
+
+/// The evaluation's problems (`ponder eval`, and the regression check after learning): held out from
+/// training, the graded kinds in turn, alternating languages.
+pub fn held_out_problems(seed: u64, count: usize) -> Vec<Problem> {
+    let mut g = Generator::new(seed, Split::HeldOut);
+    (0..count)
+        .map(|i| {
+            let kind = TaskKind::GRADED[i % TaskKind::GRADED.len()];
+            let lang =
+                if (i / TaskKind::GRADED.len()).is_multiple_of(2) { Lang::En } else { Lang::Zh };
+            g.problem(kind, lang)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,284 @@
+//! `ponder bench-rl`: reinforcement learning alone where sampling sometimes succeeds. `--measure`
+//! prints greedy accuracy, pass@1 and pass@8 of the bundled model on families of problems it was not
+//! trained on; `--family NAME` runs GRPO alone on one of them and measures held-out problems of the
+//! family before and after, with the reward curve.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use ponder_engine::{ChatMessage, Engine, Event, GenerationRequest, ModelSource, Sampling};
+use ponder_learn::evaluate::{reference_score, Score};
+use ponder_train::grade::is_correct;
+use ponder_train::learn::data::{Msg, ReferenceExample};
+use ponder_train::learn::{learn, LearnData, LearnPaths, LearnSettings, StepReport};
+use ponder_train::methods::Method;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Options of `ponder bench-rl`.
+#[derive(clap::Args)]
+pub struct RlBenchArgs {
+    /// Measure every family's greedy accuracy, pass@1 and pass@8 instead of training.
+    #[arg(long)]
+    measure: bool,
+    /// The family GRPO learns (see `--measure` for the list).
+    #[arg(long, default_value = "add-5")]
+    family: String,
+    /// Problems per family when measuring, and held-out problems when training.
+    #[arg(long, default_value_t = 40)]
+    count: usize,
+    /// Training questions (other numbers than the held-out ones).
+    #[arg(long, default_value_t = 64)]
+    train: usize,
+    /// Passes over the training questions.
+    #[arg(long, default_value_t = 2)]
+    epochs: usize,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 1e-4)]
+    lr: f64,
+    /// Chains per question.
+    #[arg(long, default_value_t = 8)]
+    group: usize,
+    /// Where the learned model goes (default: a new folder under the temp dir).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// A family: the recipe's own phrasing (`What is a + b?`), numbers outside what it was trained on.
+struct Family {
+    name: &'static str,
+    what: &'static str,
+    make: fn(&mut ChaCha8Rng) -> (String, i64),
+}
+
+fn digits(rng: &mut ChaCha8Rng, n: u32) -> i64 {
+    rng.random_range(10i64.pow(n - 1)..10i64.pow(n))
+}
+
+const FAMILIES: [Family; 5] = [
+    Family {
+        name: "add-5",
+        what: "5-digit + 5-digit (trained: up to 4 digits)",
+        make: |r| {
+            let (a, b) = (digits(r, 5), digits(r, 5));
+            (format!("What is {a} + {b}?"), a + b)
+        },
+    },
+    Family {
+        name: "add-5-3",
+        what: "5-digit + 3-digit",
+        make: |r| {
+            let (a, b) = (digits(r, 5), digits(r, 3));
+            (format!("What is {a} + {b}?"), a + b)
+        },
+    },
+    Family {
+        name: "sub-5",
+        what: "5-digit − 4-digit",
+        make: |r| {
+            let (a, b) = (digits(r, 5), digits(r, 4));
+            (format!("What is {a} - {b}?"), a - b)
+        },
+    },
+    Family {
+        name: "mul-4",
+        what: "4-digit × 1-digit (trained: up to 3 × 1)",
+        make: |r| {
+            let (a, b) = (digits(r, 4), r.random_range(2..10));
+            (format!("What is {a} × {b}?"), a * b)
+        },
+    },
+    Family {
+        name: "cmp-5",
+        what: "the larger of two 5-digit numbers",
+        make: |r| loop {
+            let a = digits(r, 5);
+            let b = a + r.random_range(-999..=999);
+            if a != b && (10_000..100_000).contains(&b) {
+                break (format!("Which is larger, {a} or {b}?"), a.max(b));
+            }
+        },
+    },
+];
+
+fn family(name: &str) -> anyhow::Result<&'static Family> {
+    FAMILIES.iter().find(|f| f.name == name).ok_or_else(|| {
+        let names: Vec<&str> = FAMILIES.iter().map(|f| f.name).collect();
+        anyhow::anyhow!("no family {name}: one of {}", names.join(", "))
+    })
+}
+
+/// `count` problems of `f` from `seed`, never repeating a question.
+fn problems(f: &Family, seed: u64, count: usize, avoid: &[(String, i64)]) -> Vec<(String, i64)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out: Vec<(String, i64)> = Vec::new();
+    while out.len() < count {
+        let p = (f.make)(&mut rng);
+        if !avoid.iter().chain(out.iter()).any(|q| q.0 == p.0) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Greedy right, and how many of `samples` chains at temperature 1.0 end with the right number.
+struct Sampled {
+    greedy: usize,
+    right_chains: Vec<usize>,
+    samples: usize,
+}
+
+impl Sampled {
+    /// Unbiased pass@1 (mean share of right chains) and pass@k (any right) over the problems.
+    fn pass(&self) -> (f64, f64) {
+        let n = self.right_chains.len().max(1) as f64;
+        let p1 = self.right_chains.iter().map(|c| *c as f64 / self.samples as f64).sum::<f64>() / n;
+        let pk = self.right_chains.iter().filter(|c| **c > 0).count() as f64 / n;
+        (p1, pk)
+    }
+}
+
+async fn answers(
+    engine: &Engine,
+    question: &str,
+    sampling: Sampling,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    let req = GenerationRequest {
+        messages: vec![ChatMessage::user(question)],
+        sampling,
+        candidates: n,
+        max_tokens: 1024,
+        ..GenerationRequest::ask("")
+    };
+    let mut out = vec![String::new(); n];
+    for e in engine.generate(&req).await?.collect().await {
+        if let Event::Answer(t) = e.event {
+            out[e.candidate].push_str(&t);
+        }
+    }
+    Ok(out)
+}
+
+async fn sample(
+    model: &std::path::Path,
+    problems: &[(String, i64)],
+    samples: usize,
+) -> anyhow::Result<Sampled> {
+    let engine = Engine::load(ModelSource::LocalDir(model.to_path_buf())).await?;
+    let hot = Sampling {
+        temperature: Some(1.0),
+        top_k: Some(0),
+        top_p: Some(1.0),
+        min_p: Some(0.0),
+        ..Sampling::default()
+    };
+    let mut s = Sampled { greedy: 0, right_chains: Vec::new(), samples };
+    for (q, expected) in problems {
+        let greedy = answers(&engine, q, Sampling::greedy(), 1).await?;
+        s.greedy += usize::from(is_correct(&greedy[0], *expected));
+        let chains = answers(&engine, q, hot.clone(), samples).await?;
+        s.right_chains.push(chains.iter().filter(|a| is_correct(a, *expected)).count());
+    }
+    Ok(s)
+}
+
+fn references(problems: &[(String, i64)]) -> Vec<ReferenceExample> {
+    problems
+        .iter()
+        .map(|(q, e)| ReferenceExample { prompt: vec![Msg::user(q)], answer: e.to_string() })
+        .collect()
+}
+
+/// Runs the benchmark.
+pub async fn run(args: RlBenchArgs) -> anyhow::Result<()> {
+    let bundled = crate::model_arg::bundled();
+    if args.measure {
+        println!("| family | what | greedy | pass@1 (T=1.0) | pass@8 |\n|---|---|---|---|---|");
+        for f in &FAMILIES {
+            let begun = Instant::now();
+            let s = sample(&bundled, &problems(f, 11, args.count, &[]), 8).await?;
+            let (p1, p8) = s.pass();
+            println!(
+                "| {} | {} | {}/{} | {:.1}% | {:.1}% |",
+                f.name,
+                f.what,
+                s.greedy,
+                args.count,
+                100.0 * p1,
+                100.0 * p8
+            );
+            eprintln!("{}: {:.0} s", f.name, begun.elapsed().as_secs_f64());
+        }
+        return Ok(());
+    }
+    let f = family(&args.family)?;
+    let held_out = problems(f, 11, args.count, &[]);
+    let train = problems(f, 12, args.train, &held_out);
+    let before = sample(&bundled, &held_out, 8).await?;
+
+    let mut settings = LearnSettings::for_methods(vec![Method::Grpo], 0);
+    settings.epochs = args.epochs;
+    settings.learning_rate = args.lr;
+    settings.group = args.group;
+    settings.sample.max_new_tokens = 400;
+    let out = args.out.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("ponder-rl-{}-{}", f.name, std::process::id()))
+    });
+    let paths =
+        LearnPaths { base: bundled.clone(), run_dir: out.with_extension("run"), out: out.clone() };
+    std::fs::create_dir_all(&paths.run_dir)?;
+    let data = LearnData { references: references(&train), ..LearnData::default() };
+    let begun = Instant::now();
+    let (s, d, p) = (settings.clone(), data, paths);
+    let report = tokio::task::spawn_blocking(move || {
+        let mut on_step = |r: &StepReport| eprintln!("{}", r.progress_line());
+        ponder_train::background::in_background(|| {
+            learn(&p, &s, &d, &mut on_step, &AtomicBool::new(false))
+        })
+    })
+    .await??;
+    let seconds = begun.elapsed().as_secs_f64();
+    let after = sample(&out, &held_out, 8).await?;
+    let through_card: Score = reference_score(&out, &references(&held_out), 1024).await?;
+
+    println!("GRPO alone on {} ({}): {} training questions, {} chains each, {} epochs, lr {:e}; {} steps in {seconds:.0} s", f.name, f.what, train.len(), args.group, args.epochs, args.lr, report.steps);
+    println!("\nreward (mean over the step's chains), in tenths of the run:");
+    let tenth = (report.curve.len() / 10).max(1);
+    for chunk in report.curve.chunks(tenth) {
+        let r: Vec<f64> = chunk.iter().filter_map(|s| s.reward).collect();
+        println!(
+            "  steps {:>3}–{:<3} reward {:.3}",
+            chunk[0].step,
+            chunk[chunk.len() - 1].step,
+            r.iter().sum::<f64>() / r.len().max(1) as f64
+        );
+    }
+    let (b1, b8) = before.pass();
+    let (a1, a8) = after.pass();
+    println!(
+        "\n| {} held-out problems | greedy | pass@1 (T=1.0) | pass@8 |\n|---|---|---|---|",
+        held_out.len()
+    );
+    println!(
+        "| ponder-tiny | {}/{} | {:.1}% | {:.1}% |",
+        before.greedy,
+        held_out.len(),
+        100.0 * b1,
+        100.0 * b8
+    );
+    println!(
+        "| after GRPO | {}/{} | {:.1}% | {:.1}% |",
+        after.greedy,
+        held_out.len(),
+        100.0 * a1,
+        100.0 * a8
+    );
+    println!(
+        "(greedy through the card's check, thinking well formed too: {}/{})",
+        through_card.correct, through_card.total
+    );
+    println!("model: {}", out.display());
+    Ok(())
+}

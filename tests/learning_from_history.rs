@@ -30,6 +30,13 @@ async fn ask(store: &Store, engine: &Engine, question: &str) -> ponder_store::Me
     ponder_chat::record(store, q.id, settings, generation, 1, |_, _| {}).await.unwrap().remove(0)
 }
 
+/// Asks `question` and rates the answer up, as a person who liked it.
+async fn ask_and_like(store: &Store, engine: &Engine, question: &str) {
+    let answer = ask(store, engine, question).await;
+    let up = RatingInput { answer: Some(Vote::Up), ..Default::default() };
+    store.rate(answer.id, up).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rated_answers_become_a_version_that_loads_and_lists() {
     let dir = tempfile::tempdir().unwrap();
@@ -108,11 +115,7 @@ async fn held_out_conversations_measure_the_parent_and_the_version_alike() {
         "计算 63 × 8。",
     ];
     for question in questions {
-        let answer = ask(&store, &engine, question).await;
-        store
-            .rate(answer.id, RatingInput { answer: Some(Vote::Up), ..Default::default() })
-            .await
-            .unwrap();
+        ask_and_like(&store, &engine, question).await;
     }
     let mut settings = LearnSettings::for_methods(vec![Method::Sft], 0);
     settings.learning_rate = 1e-4;
@@ -165,14 +168,10 @@ async fn a_stopped_run_resumes_with_the_data_it_began_with() {
     for question in
         ["What is 347 + 589?", "What is 56 × 7?", "What is 1024 - 768?", "计算 63 × 8。"]
     {
-        let answer = ask(&store, &engine, question).await;
-        store
-            .rate(answer.id, RatingInput { answer: Some(Vote::Up), ..Default::default() })
-            .await
-            .unwrap();
+        ask_and_like(&store, &engine, question).await;
     }
     let mut settings = LearnSettings::for_methods(vec![Method::Sft], 0);
-    // One answer per step, so the run has steps to stop between.
+    // About one answer per step, so the run has steps to stop between.
     settings.batch_tokens = 256;
     let request = |resume| LearnRequest {
         base: bundled_model_dir(),

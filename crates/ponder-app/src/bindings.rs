@@ -28,6 +28,10 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     ponder_store::Rating::export_all(cfg)?;
     ponder_store::SearchQuery::export_all(cfg)?;
     ponder_store::SearchHit::export_all(cfg)?;
+    // Learning.
+    crate::LearnStartRequest::export_all(cfg)?;
+    crate::LearningStatus::export_all(cfg)?;
+    crate::VersionSummary::export_all(cfg)?;
     // Export, statistics, repair, errors.
     crate::ExportRequest::export_all(cfg)?;
     crate::ExportSummary::export_all(cfg)?;

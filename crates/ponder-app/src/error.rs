@@ -18,6 +18,9 @@ pub enum AppError {
     /// Writing reward data.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// Learning from the ratings, or a learned version.
+    #[error(transparent)]
+    Learn(ponder_learn::LearnError),
     /// The database could not be opened when the app started (locked, corrupt).
     #[error("{message}")]
     StoreUnavailable {
@@ -67,6 +70,7 @@ impl AppError {
             AppError::Store(e) => e.kind(),
             AppError::Engine(e) => e.kind(),
             AppError::Export(e) => e.kind(),
+            AppError::Learn(e) => e.kind(),
             AppError::StoreUnavailable { kind, .. } => *kind,
             AppError::NoModel => ErrorKind::NoModel,
             AppError::Busy => ErrorKind::Busy,

@@ -8,6 +8,7 @@
 mod bindings;
 mod error;
 mod export_form;
+mod learning;
 mod models;
 mod settings;
 mod stats;
@@ -24,6 +25,7 @@ use ts_rs::TS;
 pub use bindings::write_ipc_bindings;
 pub use error::{AppError, Result};
 pub use export_form::{ExportRequest, ExportSummary};
+pub use learning::{LearnSink, LearnStartRequest, LearningStatus, VersionSummary};
 pub use models::{LoadProgress, ModelChoice, ModelEntry, ModelStatus, ProgressSink};
 pub use ponder_chat::{AnswerOptions, SamplingRequest};
 pub use ponder_engine::cpu_support;
@@ -68,6 +70,7 @@ pub struct App {
     models: models::Models,
     settings: settings::SettingsFile,
     running: turns::Running,
+    learning: learning::Learning,
 }
 
 impl App {
@@ -89,6 +92,7 @@ impl App {
             settings: settings::SettingsFile::new(config.data_dir.join("settings.json")),
             models: models::Models::new(config.bundled_model.clone()),
             running: turns::Running::default(),
+            learning: learning::Learning::default(),
             store: RwLock::new(store),
             config,
         })

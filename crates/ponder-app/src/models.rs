@@ -194,10 +194,14 @@ impl App {
     /// and checking them is file work, done on a blocking thread.
     pub async fn list_models(&self) -> Vec<ModelEntry> {
         let cache = HubOptions::from_env().cache_dir;
-        let recent = self.models.recent.lock().expect("not poisoned").clone();
+        let mut known = self.models.recent.lock().expect("not poisoned").clone();
         let bundled = self.models.bundled.clone();
+        let data_dir = self.config.data_dir.clone();
         let found = tokio::task::spawn_blocking(move || {
-            ponder_engine::catalog::local_models(&bundled, &cache, &recent)
+            // Versions learned here come first after the bundled model and the cache.
+            let versions = ponder_learn::list_versions(&data_dir).into_iter().map(|v| v.path);
+            known.splice(0..0, versions);
+            ponder_engine::catalog::local_models(&bundled, &cache, &known)
         })
         .await
         .unwrap_or_default();

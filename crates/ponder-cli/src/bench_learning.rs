@@ -53,6 +53,10 @@ pub struct LearningBenchArgs {
     /// Data folder for the history and the versions (default: a new folder under the temp dir).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Learn again from the history already in `--data-dir` (an earlier run's), without asking: to
+    /// compare settings on the same ratings.
+    #[arg(long, requires = "data_dir")]
+    keep_history: bool,
 }
 
 /// Batches of one answer, until the last.
@@ -187,26 +191,15 @@ fn methods_of(run: &str) -> anyhow::Result<Vec<Method>> {
         .collect()
 }
 
-/// Runs the loop and prints a table of the results (markdown, for `docs/benchmarks.md`).
-pub async fn run(args: LearningBenchArgs) -> anyhow::Result<()> {
-    let begun = Instant::now();
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("ponder-learning-loop-{}", std::process::id()))
-    });
-    if data_dir.join("ponder.db").exists() {
-        anyhow::bail!(
-            "{} already has a history: the loop starts from an empty one",
-            data_dir.display()
-        );
-    }
-    std::fs::create_dir_all(&data_dir)?;
-    eprintln!("data folder: {}", data_dir.display());
-    let asked = everyday_questions(args.seed, Split::Train, args.questions);
-    let held_out = everyday_questions(args.seed + 1, Split::HeldOut, args.held_out);
-
+/// The simulated person asks every question, rates and fixes; returns the seconds it took.
+async fn ask_everything(
+    data_dir: &std::path::Path,
+    asked: &[EverydayQuestion],
+    fix_share: f64,
+) -> anyhow::Result<f64> {
     let phase = Instant::now();
     let app = App::open(AppConfig {
-        data_dir: data_dir.clone(),
+        data_dir: data_dir.to_path_buf(),
         bundled_model: crate::model_arg::bundled(),
     })
     .await;
@@ -215,7 +208,7 @@ pub async fn run(args: LearningBenchArgs) -> anyhow::Result<()> {
     let mut tally = Tally::default();
     let mut all_wrong = 0usize;
     for (i, q) in asked.iter().enumerate() {
-        let share = args.fix_share;
+        let share = fix_share;
         let fixes_so_far = tally.fixes;
         // The person fixes a steady share of the questions the model got wholly wrong.
         let mut fix = || {
@@ -242,6 +235,38 @@ pub async fn run(args: LearningBenchArgs) -> anyhow::Result<()> {
         tally.fixes_right,
     );
 
+    Ok(asking)
+}
+
+/// Runs the loop and prints a table of the results (markdown, for `docs/benchmarks.md`).
+pub async fn run(args: LearningBenchArgs) -> anyhow::Result<()> {
+    let begun = Instant::now();
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("ponder-learning-loop-{}", std::process::id()))
+    });
+    let has_history = data_dir.join("ponder.db").exists();
+    if has_history != args.keep_history {
+        anyhow::bail!(
+            "{}: {}",
+            data_dir.display(),
+            if has_history {
+                "already has a history: the loop starts from an empty one (or pass --keep-history)"
+            } else {
+                "has no history to keep"
+            }
+        );
+    }
+    std::fs::create_dir_all(&data_dir)?;
+    eprintln!("data folder: {}", data_dir.display());
+    let held_out = everyday_questions(args.seed + 1, Split::HeldOut, args.held_out);
+    let asking = if args.keep_history {
+        println!("The person's ratings: those already in {}", data_dir.display());
+        0.0
+    } else {
+        let asked = everyday_questions(args.seed, Split::Train, args.questions);
+        ask_everything(&data_dir, &asked, args.fix_share).await?
+    };
+
     let phase = Instant::now();
     let check = references(&held_out);
     let bundled = crate::model_arg::bundled();
@@ -261,6 +286,7 @@ pub async fn run(args: LearningBenchArgs) -> anyhow::Result<()> {
         }
         let phase = Instant::now();
         let learn = crate::learn::LearnArgs {
+            command: None,
             model: None,
             method: methods,
             epochs: args.epochs,

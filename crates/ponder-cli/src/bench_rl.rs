@@ -10,8 +10,11 @@ use std::time::Instant;
 use ponder_engine::{ChatMessage, Engine, Event, GenerationRequest, ModelSource, Sampling};
 use ponder_learn::evaluate::{reference_score, Score};
 use ponder_train::grade::is_correct;
-use ponder_train::learn::data::{Msg, ReferenceExample};
-use ponder_train::learn::{learn, LearnData, LearnPaths, LearnSettings, StepReport};
+use ponder_train::learn::data::{Msg, PairExample, ReferenceExample, SftExample};
+use ponder_train::learn::{
+    learn_with_snapshots, reference_reward, snapshot_path, LearnData, LearnPaths, LearnSettings,
+    StepReport,
+};
 use ponder_train::methods::Method;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -40,6 +43,13 @@ pub struct RlBenchArgs {
     /// Chains per question.
     #[arg(long, default_value_t = 8)]
     group: usize,
+    /// Measure the model this many times along the run (evenly spaced steps, the last included).
+    #[arg(long, default_value_t = 4)]
+    curve_points: usize,
+    /// Also learn DPO + SFT from the same questions: chains sampled from the bundled model, the right
+    /// ones imitated and preferred over the wrong ones (what rejection sampling gives without RL).
+    #[arg(long)]
+    versus_dpo_sft: bool,
     /// Where the learned model goes (default: a new folder under the temp dir).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -139,12 +149,13 @@ impl Sampled {
     }
 }
 
-async fn answers(
+/// `n` chains of `question`: (thinking, answer) each.
+async fn chains(
     engine: &Engine,
     question: &str,
     sampling: Sampling,
     n: usize,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Vec<(String, String)>> {
     let req = GenerationRequest {
         messages: vec![ChatMessage::user(question)],
         sampling,
@@ -152,13 +163,26 @@ async fn answers(
         max_tokens: 1024,
         ..GenerationRequest::ask("")
     };
-    let mut out = vec![String::new(); n];
+    let mut out = vec![(String::new(), String::new()); n];
     for e in engine.generate(&req).await?.collect().await {
-        if let Event::Answer(t) = e.event {
-            out[e.candidate].push_str(&t);
+        match e.event {
+            Event::Thinking(t) => out[e.candidate].0.push_str(&t),
+            Event::Answer(t) => out[e.candidate].1.push_str(&t),
+            _ => {}
         }
     }
     Ok(out)
+}
+
+/// Sampling as in pass@k: the model's whole distribution at temperature 1.0.
+fn hot() -> Sampling {
+    Sampling {
+        temperature: Some(1.0),
+        top_k: Some(0),
+        top_p: Some(1.0),
+        min_p: Some(0.0),
+        ..Sampling::default()
+    }
 }
 
 async fn sample(
@@ -167,19 +191,12 @@ async fn sample(
     samples: usize,
 ) -> anyhow::Result<Sampled> {
     let engine = Engine::load(ModelSource::LocalDir(model.to_path_buf())).await?;
-    let hot = Sampling {
-        temperature: Some(1.0),
-        top_k: Some(0),
-        top_p: Some(1.0),
-        min_p: Some(0.0),
-        ..Sampling::default()
-    };
     let mut s = Sampled { greedy: 0, right_chains: Vec::new(), samples };
     for (q, expected) in problems {
-        let greedy = answers(&engine, q, Sampling::greedy(), 1).await?;
-        s.greedy += usize::from(is_correct(&greedy[0], *expected));
-        let chains = answers(&engine, q, hot.clone(), samples).await?;
-        s.right_chains.push(chains.iter().filter(|a| is_correct(a, *expected)).count());
+        let greedy = chains(&engine, q, Sampling::greedy(), 1).await?;
+        s.greedy += usize::from(is_correct(&greedy[0].1, *expected));
+        let sampled = chains(&engine, q, hot(), samples).await?;
+        s.right_chains.push(sampled.iter().filter(|a| is_correct(&a.1, *expected)).count());
     }
     Ok(s)
 }
@@ -216,33 +233,22 @@ pub async fn run(args: RlBenchArgs) -> anyhow::Result<()> {
     let f = family(&args.family)?;
     let held_out = problems(f, 11, args.count, &[]);
     let train = problems(f, 12, args.train, &held_out);
+    let out = args.out.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("ponder-rl-{}-{}", f.name, std::process::id()))
+    });
     let before = sample(&bundled, &held_out, 8).await?;
+    let mut rows = vec![("ponder-tiny".to_string(), before)];
 
     let mut settings = LearnSettings::for_methods(vec![Method::Grpo], 0);
     settings.epochs = args.epochs;
     settings.learning_rate = args.lr;
     settings.group = args.group;
     settings.sample.max_new_tokens = 400;
-    let out = args.out.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("ponder-rl-{}-{}", f.name, std::process::id()))
-    });
-    let paths =
-        LearnPaths { base: bundled.clone(), run_dir: out.with_extension("run"), out: out.clone() };
-    std::fs::create_dir_all(&paths.run_dir)?;
+    let total = args.epochs * train.len().div_ceil(settings.questions_per_step);
+    let points = args.curve_points.clamp(1, total);
+    let marks: Vec<usize> = (1..=points).map(|k| k * total / points).collect();
     let data = LearnData { references: references(&train), ..LearnData::default() };
-    let begun = Instant::now();
-    let (s, d, p) = (settings.clone(), data, paths);
-    let report = tokio::task::spawn_blocking(move || {
-        let mut on_step = |r: &StepReport| eprintln!("{}", r.progress_line());
-        ponder_train::background::in_background(|| {
-            learn(&p, &s, &d, &mut on_step, &AtomicBool::new(false))
-        })
-    })
-    .await??;
-    let seconds = begun.elapsed().as_secs_f64();
-    let after = sample(&out, &held_out, 8).await?;
-    let through_card: Score = reference_score(&out, &references(&held_out), 1024).await?;
-
+    let (report, seconds) = train_run(&bundled, &out, &settings, data, &marks).await?;
     println!("GRPO alone on {} ({}): {} training questions, {} chains each, {} epochs, lr {:e}; {} steps in {seconds:.0} s", f.name, f.what, train.len(), args.group, args.epochs, args.lr, report.steps);
     println!("\nreward (mean over the step's chains), in tenths of the run:");
     let tenth = (report.curve.len() / 10).max(1);
@@ -255,30 +261,109 @@ pub async fn run(args: RlBenchArgs) -> anyhow::Result<()> {
             r.iter().sum::<f64>() / r.len().max(1) as f64
         );
     }
-    let (b1, b8) = before.pass();
-    let (a1, a8) = after.pass();
+    for &step in &marks {
+        let at = if step == total { out.clone() } else { snapshot_path(&out, step) };
+        rows.push((format!("GRPO, {step} steps"), sample(&at, &held_out, 8).await?));
+    }
+    let through_card: Score = reference_score(&out, &references(&held_out), 1024).await?;
+
+    if args.versus_dpo_sft {
+        let begun = Instant::now();
+        let data = sampled_preferences(&bundled, &train, args.group).await?;
+        let c = data.counts();
+        eprintln!(
+            "sampled {} right chains and {} pairs ({:.0} s)",
+            c.sft,
+            c.pairs,
+            begun.elapsed().as_secs_f64()
+        );
+        let mut s = LearnSettings::for_methods(vec![Method::Dpo, Method::Sft], 0);
+        s.epochs = args.epochs;
+        s.learning_rate = args.lr;
+        let other = out.with_file_name(format!("{}-dpo-sft", f.name));
+        let (report, seconds) = train_run(&bundled, &other, &s, data, &[]).await?;
+        println!("DPO + SFT on the same questions: {} right chains imitated, {} (right, wrong) pairs from {} chains per question; {} steps in {:.0} s (+ {:.0} s sampling)", c.sft, c.pairs, args.group, report.steps, seconds, begun.elapsed().as_secs_f64() - seconds);
+        rows.push((
+            format!("DPO + SFT, {} steps", report.steps),
+            sample(&other, &held_out, 8).await?,
+        ));
+    }
+
     println!(
         "\n| {} held-out problems | greedy | pass@1 (T=1.0) | pass@8 |\n|---|---|---|---|",
         held_out.len()
     );
-    println!(
-        "| ponder-tiny | {}/{} | {:.1}% | {:.1}% |",
-        before.greedy,
-        held_out.len(),
-        100.0 * b1,
-        100.0 * b8
-    );
-    println!(
-        "| after GRPO | {}/{} | {:.1}% | {:.1}% |",
-        after.greedy,
-        held_out.len(),
-        100.0 * a1,
-        100.0 * a8
-    );
+    for (name, s) in &rows {
+        let (p1, p8) = s.pass();
+        println!(
+            "| {name} | {}/{} | {:.1}% | {:.1}% |",
+            s.greedy,
+            held_out.len(),
+            100.0 * p1,
+            100.0 * p8
+        );
+    }
     println!(
         "(greedy through the card's check, thinking well formed too: {}/{})",
         through_card.correct, through_card.total
     );
     println!("model: {}", out.display());
     Ok(())
+}
+
+/// One run from the bundled model into `out`, with snapshots after `marks`; the report and seconds.
+async fn train_run(
+    base: &std::path::Path,
+    out: &std::path::Path,
+    settings: &LearnSettings,
+    data: LearnData,
+    marks: &[usize],
+) -> anyhow::Result<(ponder_train::learn::LearnReport, f64)> {
+    let paths = LearnPaths {
+        base: base.to_path_buf(),
+        run_dir: out.with_extension("run"),
+        out: out.to_path_buf(),
+    };
+    std::fs::create_dir_all(&paths.run_dir)?;
+    let begun = Instant::now();
+    let (s, marks) = (settings.clone(), marks.to_vec());
+    let report = tokio::task::spawn_blocking(move || {
+        let mut on_step = |r: &StepReport| eprintln!("{}", r.progress_line());
+        ponder_train::background::in_background(|| {
+            let never = AtomicBool::new(false);
+            learn_with_snapshots(&paths, &s, &data, &reference_reward, &mut on_step, &never, &marks)
+        })
+    })
+    .await??;
+    Ok((report, begun.elapsed().as_secs_f64()))
+}
+
+/// DPO + SFT data from the same questions GRPO learns: `group` chains each from `model` at T=1.0;
+/// every distinct right chain is imitated, and each right chain is preferred over a wrong one.
+async fn sampled_preferences(
+    model: &std::path::Path,
+    questions: &[(String, i64)],
+    group: usize,
+) -> anyhow::Result<LearnData> {
+    let engine = Engine::load(ModelSource::LocalDir(model.to_path_buf())).await?;
+    let mut data = LearnData::default();
+    for (q, expected) in questions {
+        let sampled = chains(&engine, q, hot(), group).await?;
+        let (mut right, mut wrong): (Vec<_>, Vec<_>) =
+            sampled.into_iter().partition(|c| is_correct(&c.1, *expected));
+        right.sort();
+        right.dedup();
+        wrong.sort();
+        wrong.dedup();
+        let prompt = vec![Msg::user(q)];
+        let msg = |c: &(String, String)| Msg::assistant_inline(&c.0, &c.1);
+        for (r, w) in right.iter().zip(wrong.iter()) {
+            let pair = PairExample { prompt: prompt.clone(), chosen: msg(r), rejected: msg(w) };
+            data.pairs.push(pair);
+        }
+        for r in &right {
+            data.sft.push(SftExample { prompt: prompt.clone(), completion: msg(r) });
+        }
+    }
+    Ok(data)
 }

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Context;
-use ponder_learn::evaluate::regression_questions;
+use ponder_learn::evaluate::{evaluate_version, regression_questions, BeforeAfter};
 use ponder_learn::{learn_from_history, list_versions, LearnRequest, VersionCard};
 use ponder_train::learn::LearnSettings;
 use ponder_train::lora::LoraConfig;
@@ -13,7 +13,11 @@ use ponder_train::methods::Method;
 
 /// Options of `ponder learn`.
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct LearnArgs {
+    /// `eval`: measure a learned version against its parent again.
+    #[command(subcommand)]
+    pub(crate) command: Option<LearnCommand>,
     /// The model to learn from (default: the bundled ponder-tiny): a folder or a Hugging Face id.
     #[arg(long)]
     pub(crate) model: Option<String>,
@@ -51,8 +55,76 @@ pub struct LearnArgs {
     pub(crate) data_dir: Option<PathBuf>,
 }
 
+/// What `ponder learn` can do besides learning.
+#[derive(clap::Subcommand)]
+pub enum LearnCommand {
+    /// Measure a version and its parent on what its run held out and on the regression problems,
+    /// and write the table into its card.
+    Eval(EvalArgs),
+}
+
+/// Options of `ponder learn eval`.
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// The version (default: the newest).
+    #[arg(long)]
+    version: Option<String>,
+    /// Problems of the regression check (0: none).
+    #[arg(long, default_value_t = 600)]
+    regression: usize,
+    /// Folder of the history database and the versions.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+async fn eval(args: EvalArgs) -> anyhow::Result<()> {
+    let data_dir = ponder_store::data_dir(args.data_dir.as_deref()).unwrap_or_default();
+    let versions = list_versions(&data_dir);
+    let card = match &args.version {
+        Some(name) => versions.iter().find(|c| &c.name == name),
+        None => versions.last(),
+    }
+    .with_context(|| {
+        format!("no learned version in {}: run ponder learn first", data_dir.display())
+    })?;
+    let regression = regression_questions(&card.parent, args.regression);
+    let card = evaluate_version(&data_dir, &card.name, &regression).await?;
+    match &card.evaluation {
+        Some(e) => print_evaluation(&card, e),
+        None => println!("{}: nothing was held out and no regression check applies", card.name),
+    }
+    Ok(())
+}
+
+fn print_evaluation(card: &VersionCard, e: &BeforeAfter) {
+    println!(
+        "held-out questions answered right: {} {}/{} → {} {}/{}; pairs preferred the right way: {}/{} → {}/{}",
+        card.parent,
+        e.before.correct,
+        e.before.total,
+        card.name,
+        e.after.correct,
+        e.after.total,
+        e.pairs_before.correct,
+        e.pairs_before.total,
+        e.pairs_after.correct,
+        e.pairs_after.total
+    );
+    if e.regression_after.total > 0 {
+        println!(
+            "regression check ({} problems): {:.1}% → {:.1}%",
+            e.regression_after.total,
+            100.0 * e.regression_before.accuracy(),
+            100.0 * e.regression_after.accuracy()
+        );
+    }
+}
+
 /// Runs `ponder learn`.
 pub async fn run(args: LearnArgs) -> anyhow::Result<()> {
+    if let Some(LearnCommand::Eval(e)) = args.command {
+        return eval(e).await;
+    }
     let data_dir = ponder_store::data_dir(args.data_dir.as_deref()).unwrap_or_default();
     if args.list {
         for v in list_versions(&data_dir) {
@@ -70,27 +142,7 @@ pub async fn run(args: LearnArgs) -> anyhow::Result<()> {
     }
     let card = learn_version(args).await?;
     if let Some(e) = &card.evaluation {
-        println!(
-            "held-out questions answered right: {} {}/{} → {} {}/{}; pairs preferred the right way: {}/{} → {}/{}",
-            card.parent,
-            e.before.correct,
-            e.before.total,
-            card.name,
-            e.after.correct,
-            e.after.total,
-            e.pairs_before.correct,
-            e.pairs_before.total,
-            e.pairs_after.correct,
-            e.pairs_after.total
-        );
-        if e.regression_after.total > 0 {
-            println!(
-                "regression check ({} problems): {:.1}% → {:.1}%",
-                e.regression_after.total,
-                100.0 * e.regression_before.accuracy(),
-                100.0 * e.regression_after.accuracy()
-            );
-        }
+        print_evaluation(&card, e);
     }
     println!(
         "learned {} from {} ({} steps, loss {:.3} → {:.3}); try it: ponder ask --model {}",

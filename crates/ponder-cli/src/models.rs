@@ -40,6 +40,7 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<()> {
             ModelOrigin::HubCache => "hf cache",
             ModelOrigin::Folder => "folder",
             ModelOrigin::Gguf => "gguf",
+            ModelOrigin::Learned => "learned",
         };
         let status = match &m.status {
             Ok(arch) => format!("ready ({arch})"),

@@ -20,6 +20,8 @@ pub enum ModelOrigin {
     Folder,
     /// A GGUF file the user named.
     Gguf,
+    /// A version Ponder learned from the ratings (in the data folder's `models/`).
+    Learned,
 }
 
 /// One model on disk.
@@ -36,6 +38,9 @@ pub struct LocalModel {
     /// Bytes on disk (symlinks followed).
     pub bytes: u64,
 }
+
+/// The card beside a learned version's weights.
+pub const LEARNED_CARD: &str = "ponder-version.json";
 
 /// Folder levels [`size_of`] descends (a model folder is flat; the cache adds two levels).
 const MAX_DEPTH: u32 = 4;
@@ -116,6 +121,10 @@ pub fn local_models(bundled: &Path, hub_cache: &Path, extra: &[PathBuf]) -> Vec<
     }
     out.extend(cached(hub_cache));
     for path in extra {
+        // A folder loaded before may also be a version or in the cache: list it once.
+        if out.iter().any(|m| &m.path == path) {
+            continue;
+        }
         let id = path.display().to_string();
         if path.extension().is_some_and(|e| e == "gguf") {
             let status = if path.is_file() {
@@ -131,7 +140,13 @@ pub fn local_models(bundled: &Path, hub_cache: &Path, extra: &[PathBuf]) -> Vec<
                 bytes: size_of(path),
             });
         } else {
-            out.push(folder(id, path.clone(), ModelOrigin::Folder));
+            // A learned version carries its card (ponder-learn writes it; the name is its contract).
+            let origin = if path.join(LEARNED_CARD).is_file() {
+                ModelOrigin::Learned
+            } else {
+                ModelOrigin::Folder
+            };
+            out.push(folder(id, path.clone(), origin));
         }
     }
     out

@@ -10,10 +10,70 @@ use ponder_train::learn::data::ReferenceExample;
 use ponder_train::learn::verify;
 use serde::{Deserialize, Serialize};
 
+use crate::versions::{list_versions, write_card, VersionCard};
 use crate::LearnError;
 
+/// Tokens an evaluated answer may take, thinking included.
+const EVAL_TOKENS: usize = 1024;
+
+/// What a run never trained on: the held-out conversations' questions with a reference, and pairs.
+#[derive(Clone, Debug, Default)]
+pub struct HeldOut {
+    /// Questions with a reference answer.
+    pub questions: Vec<ReferenceExample>,
+    /// Preference pairs.
+    pub pairs: Vec<ponder_train::learn::data::PairExample>,
+}
+
+/// The parent (`base`, with its weights' hash for the cache) and the version in `out` on the same
+/// held-out data and regression problems; `None` when there is nothing to measure on. The parent's
+/// regression score is cached under `<data dir>/learning/parent-scores.json`.
+pub async fn measure_against_parent(
+    data_dir: &Path,
+    (base, parent_hash): (&Path, Option<&str>),
+    out: &Path,
+    held_out: &HeldOut,
+    regression: &[ReferenceExample],
+) -> Result<Option<BeforeAfter>, LearnError> {
+    if held_out.questions.is_empty() && held_out.pairs.is_empty() && regression.is_empty() {
+        return Ok(None);
+    }
+    let cache = data_dir.join("learning").join("parent-scores.json");
+    let asked = &held_out.questions;
+    Ok(Some(BeforeAfter {
+        before: reference_score(base, asked, EVAL_TOKENS).await?,
+        after: reference_score(out, asked, EVAL_TOKENS).await?,
+        pairs_before: pair_score(base, &held_out.pairs).await?,
+        pairs_after: pair_score(out, &held_out.pairs).await?,
+        regression_before: parent_score(&cache, parent_hash, base, regression, EVAL_TOKENS).await?,
+        regression_after: reference_score(out, regression, EVAL_TOKENS).await?,
+    }))
+}
+
+/// Measures the version `name` against its parent again, on what its run held out (read back from the
+/// run's data) and on `regression`, and writes the result into its card (`ponder learn eval`).
+pub async fn evaluate_version(
+    data_dir: &Path,
+    name: &str,
+    regression: &[ReferenceExample],
+) -> Result<VersionCard, LearnError> {
+    let mut card = list_versions(data_dir)
+        .into_iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| LearnError::Invalid(format!("no learned version is called {name}")))?;
+    let run_dir = data_dir.join("learning").join(name);
+    let share = crate::history_run::started_held_out(&run_dir)?;
+    let snap = crate::snapshot::read_snapshot(&run_dir.join("data"), share)?;
+    let held_out = HeldOut { questions: snap.held_out.references, pairs: snap.held_out.pairs };
+    let parent = (card.parent_path.as_path(), card.parent_hash.as_deref());
+    card.evaluation =
+        measure_against_parent(data_dir, parent, &card.path, &held_out, regression).await?;
+    write_card(&card)?;
+    Ok(card)
+}
+
 /// One model's score on the held-out questions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Score {
     /// Answered right (well-formed thinking, matching final answer).
     pub correct: usize,
@@ -29,7 +89,7 @@ impl Score {
 }
 
 /// The parent and the version on the same held-out conversations.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct BeforeAfter {
     /// The parent's score on the questions with a reference.
     pub before: Score,

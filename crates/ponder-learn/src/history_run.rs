@@ -12,12 +12,9 @@ use ponder_train::learn::data::ReferenceExample;
 use ponder_train::learn::{default_methods, learn, LearnPaths, LearnSettings, StepReport};
 use serde::{Deserialize, Serialize};
 
-use crate::evaluate::{pair_score, parent_score, reference_score, BeforeAfter};
+use crate::evaluate::{measure_against_parent, HeldOut};
 use crate::versions::{next_name, versions_dir, write_card, VersionCard};
 use crate::{snapshot, LearnError};
-
-/// Tokens an evaluated answer may take, thinking included.
-const EVAL_TOKENS: usize = 1024;
 
 /// What to learn from and how.
 pub struct LearnRequest {
@@ -46,7 +43,30 @@ struct RunStart {
     held_out: f64,
 }
 
-const RUN_START: &str = "run.json";
+pub(crate) const RUN_START: &str = "run.json";
+
+/// Runs that began and did not finish (cancelled, or the app closed mid-run), by version name: each
+/// can be resumed with the data and settings it began with.
+pub fn unfinished_runs(data_dir: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("learning")) else { return Vec::new() };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().join(RUN_START).is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !versions_dir(data_dir).join(name).exists())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The held-out share a run began with, from its `run.json`.
+pub(crate) fn started_held_out(run_dir: &std::path::Path) -> Result<f64, LearnError> {
+    let file = run_dir.join(RUN_START);
+    let text = std::fs::read_to_string(&file).map_err(LearnError::io(&file))?;
+    let start: RunStart = serde_json::from_str(&text)
+        .map_err(|e| LearnError::Invalid(format!("{}: {e}", file.display())))?;
+    Ok(start.held_out)
+}
 
 /// The request's settings, or what the data can teach sized for the model.
 fn planned_settings(
@@ -117,8 +137,7 @@ pub async fn learn_from_history(
         run_dir: run_dir.join("checkpoints"),
         out: out.clone(),
     };
-    let held_out_questions = snap.held_out.references.clone();
-    let held_out_pairs = snap.held_out.pairs.clone();
+    let held_out = HeldOut { questions: snap.held_out.references, pairs: snap.held_out.pairs };
     let (data, s) = (snap.data, settings.clone());
     // Training is seconds to hours of CPU work: never on the runtime the window's commands use, and
     // on niced threads, so answers and the window keep the cores they need.
@@ -129,31 +148,14 @@ pub async fn learn_from_history(
     .await
     .map_err(|e| LearnError::Task(e.to_string()))??;
     let parent_hash = ponder_chat::model_hash(&request.base);
-    let evaluation = if held_out_questions.is_empty()
-        && held_out_pairs.is_empty()
-        && request.regression.is_empty()
-    {
-        None
-    } else {
-        let cache = request.data_dir.join("learning").join("parent-scores.json");
-        let (base, asked) = (&request.base, &held_out_questions);
-        let regression = &request.regression;
-        Some(BeforeAfter {
-            before: reference_score(base, asked, EVAL_TOKENS).await?,
-            after: reference_score(&out, asked, EVAL_TOKENS).await?,
-            pairs_before: pair_score(base, &held_out_pairs).await?,
-            pairs_after: pair_score(&out, &held_out_pairs).await?,
-            regression_before: parent_score(
-                &cache,
-                parent_hash.as_deref(),
-                base,
-                regression,
-                EVAL_TOKENS,
-            )
-            .await?,
-            regression_after: reference_score(&out, regression, EVAL_TOKENS).await?,
-        })
-    };
+    let evaluation = measure_against_parent(
+        &request.data_dir,
+        (&request.base, parent_hash.as_deref()),
+        &out,
+        &held_out,
+        &request.regression,
+    )
+    .await?;
     let tenth = (report.curve.len() / 10).max(1);
     let mean =
         |rows: &[StepReport]| rows.iter().map(|r| r.loss).sum::<f32>() / rows.len().max(1) as f32;

@@ -40,7 +40,7 @@ pub struct VersionCard {
     pub evaluation: Option<crate::evaluate::BeforeAfter>,
 }
 
-const CARD: &str = "ponder-version.json";
+const CARD: &str = ponder_engine::catalog::LEARNED_CARD;
 
 /// Where versions live: `<data dir>/models`.
 pub fn versions_dir(data_dir: &Path) -> PathBuf {

@@ -21,4 +21,7 @@ pub mod verify;
 
 pub use plan::{default_methods, estimate_memory, DataCounts, LearnData, LearnSettings};
 pub use rollout::RewardFn;
-pub use run::{learn, learn_with_reward, reference_reward, LearnPaths, LearnReport, StepReport};
+pub use run::{
+    learn, learn_with_reward, learn_with_snapshots, reference_reward, snapshot_path, LearnPaths,
+    LearnReport, StepReport,
+};

@@ -101,7 +101,7 @@ impl LearnData {
 }
 
 /// Example counts, for cards and the Learn page.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DataCounts {
     /// SFT answers.
     pub sft: usize,

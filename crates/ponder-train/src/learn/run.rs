@@ -33,7 +33,7 @@ pub struct LearnPaths {
 }
 
 /// One step as the progress line and chart see it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct StepReport {
     /// Steps done (1-based).
     pub step: usize,
@@ -123,6 +123,27 @@ pub fn learn_with_reward(
     reward: &RewardFn<'_>,
     on_step: &mut dyn FnMut(&StepReport),
     cancel: &AtomicBool,
+) -> Result<LearnReport, TrainError> {
+    learn_with_snapshots(paths, s, data, reward, on_step, cancel, &[])
+}
+
+/// Where [`learn_with_snapshots`] writes the model as it was after `step`: beside `out`, named
+/// `<out>-step-<step>`.
+pub fn snapshot_path(out: &std::path::Path, step: usize) -> PathBuf {
+    let name = out.file_name().map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!("{name}-step-{step}"))
+}
+
+/// [`learn_with_reward`], also writing the model after each step in `snapshot_steps` (a merged folder
+/// at [`snapshot_path`]), so accuracy can be measured against the number of steps of one run.
+pub fn learn_with_snapshots(
+    paths: &LearnPaths,
+    s: &LearnSettings,
+    data: &LearnData,
+    reward: &RewardFn<'_>,
+    on_step: &mut dyn FnMut(&StepReport),
+    cancel: &AtomicBool,
+    snapshot_steps: &[usize],
 ) -> Result<LearnReport, TrainError> {
     if s.methods.is_empty() {
         return Err(TrainError::Config("choose at least one method".into()));
@@ -289,6 +310,12 @@ pub fn learn_with_reward(
             eta_seconds: seconds / done_here * (total - step - 1) as f64,
         };
         trace("step done");
+        if snapshot_steps.contains(&(step + 1)) && step + 1 < total {
+            let at = snapshot_path(&paths.out, step + 1);
+            let stored = weights::stored_dtype(&paths.base);
+            let write = |path: &std::path::Path| model.write_merged(path, stored);
+            weights::write_derived_folder(&paths.base, &at, &write, stored, &[])?;
+        }
         on_step(&report);
         meta.curve.push(report);
         if (step + 1).is_multiple_of(s.checkpoint_every.max(1)) && step + 1 < total {

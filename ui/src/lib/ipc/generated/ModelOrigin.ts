@@ -3,4 +3,4 @@
 /**
  * Where a model was found.
  */
-export type ModelOrigin = "bundled" | "hub_cache" | "folder" | "gguf";
+export type ModelOrigin = "bundled" | "hub_cache" | "folder" | "gguf" | "learned";

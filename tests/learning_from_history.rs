@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use ponder_engine::{Engine, GenerationRequest, ModelSource, Sampling};
-use ponder_learn::evaluate::regression_questions;
+use ponder_learn::evaluate::{evaluate_version, regression_questions};
 use ponder_learn::{delete_version, learn_from_history, list_versions, LearnRequest};
 use ponder_store::{RatingInput, Store, Vote};
 use ponder_tests::{bundled_model_dir, collect, texts};
@@ -158,6 +158,18 @@ async fn held_out_conversations_measure_the_parent_and_the_version_alike() {
         "the parent's score is kept"
     );
     assert_eq!(e.pairs_before.total, 0, "only thumbs up: no pairs to hold out");
+
+    // `ponder learn eval`: measured again from the run's own held-out data, greedy, so the same
+    // table; without the regression problems this time, and the card says so.
+    std::fs::remove_file(card.path.join("README.md")).unwrap();
+    let again = evaluate_version(dir.path(), &card.name, &[]).await.unwrap();
+    let e2 = again.evaluation.expect("the held-out questions are read back");
+    assert_eq!((e2.before, e2.after), (e.before, e.after));
+    assert_eq!(e2.regression_after.total, 0);
+    assert_eq!(list_versions(dir.path())[0].evaluation, Some(e2), "written into the card");
+    assert!(card.path.join("README.md").is_file(), "the README is written again");
+    let unknown = evaluate_version(dir.path(), "no-such-version", &[]).await.unwrap_err();
+    assert!(unknown.to_string().contains("no learned version"), "{unknown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ponder_learn::evaluate::{evaluate_version, regression_questions, BeforeAfter};
-use ponder_learn::{learn_from_history, LearnError, LearnRequest, VersionCard};
-use ponder_train::learn::{DataCounts, LearnSettings, StepReport};
-use ponder_train::lora::LoraConfig;
+use ponder_learn::{
+    learn_from_history, settings_for, LearnError, LearnRequest, SettingsChoice, VersionCard,
+};
+use ponder_train::learn::{DataCounts, StepReport};
 use ponder_train::methods::Method;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -213,17 +214,14 @@ impl App {
         let settings = if r.resume {
             None
         } else {
-            let parameters = ponder_train::arch::QwenConfig::read(&base)
-                .map_err(LearnError::from)?
-                .parameter_count();
-            let mut s = LearnSettings::for_methods(r.methods.clone(), parameters);
-            s.epochs = r.epochs.unwrap_or(s.epochs);
-            s.learning_rate = r.learning_rate.unwrap_or(s.learning_rate);
-            if let Some(rank) = r.lora_rank {
-                s.lora =
-                    Some(LoraConfig { rank, alpha: 2.0 * rank as f64, ..LoraConfig::default() });
-            }
-            Some(s)
+            let choice = SettingsChoice {
+                methods: r.methods.clone(),
+                epochs: r.epochs,
+                learning_rate: r.learning_rate,
+                lora_rank: r.lora_rank,
+                full: false,
+            };
+            Some(settings_for(&base, &choice)?)
         };
         Ok(LearnRequest {
             regression: regression_questions(&base_name, r.regression),

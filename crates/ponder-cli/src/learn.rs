@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ponder_learn::evaluate::{evaluate_version, regression_questions, BeforeAfter};
-use ponder_learn::{learn_from_history, list_versions, LearnRequest, VersionCard};
-use ponder_train::learn::LearnSettings;
-use ponder_train::lora::LoraConfig;
+use ponder_learn::{
+    learn_from_history, list_versions, settings_for, LearnRequest, SettingsChoice, VersionCard,
+};
 use ponder_train::methods::Method;
 
 /// Options of `ponder learn`.
@@ -166,17 +166,14 @@ pub(crate) async fn learn_version(args: LearnArgs) -> anyhow::Result<VersionCard
         anyhow::bail!("learning needs a model folder (safetensors), not a GGUF file");
     };
     let base_name = ponder_engine::catalog::model_name(&base);
-    let parameters = ponder_train::arch::QwenConfig::read(&base)?.parameter_count();
-    let mut settings = LearnSettings::for_methods(args.method.clone(), parameters);
-    settings.epochs = args.epochs.unwrap_or(settings.epochs);
-    settings.learning_rate = args.lr.unwrap_or(settings.learning_rate);
-    if args.full {
-        settings.lora = None;
-    }
-    if let Some(rank) = args.lora_rank {
-        settings.lora =
-            Some(LoraConfig { rank, alpha: 2.0 * rank as f64, ..LoraConfig::default() });
-    }
+    let choice = SettingsChoice {
+        methods: args.method.clone(),
+        epochs: args.epochs,
+        learning_rate: args.lr,
+        lora_rank: args.lora_rank,
+        full: args.full,
+    };
+    let settings = settings_for(&base, &choice)?;
     let store = ponder_store::Store::open(&path).await?;
     let regression = regression_questions(&base_name, args.regression);
     let request = LearnRequest {

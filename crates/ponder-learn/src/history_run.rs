@@ -68,6 +68,41 @@ pub(crate) fn started_held_out(run_dir: &std::path::Path) -> Result<f64, LearnEr
     Ok(start.held_out)
 }
 
+/// What a person may choose of a run; everything else is sized for the model.
+#[derive(Clone, Debug, Default)]
+pub struct SettingsChoice {
+    /// Methods; empty takes what the data can teach.
+    pub methods: Vec<ponder_train::methods::Method>,
+    /// Passes over the data.
+    pub epochs: Option<usize>,
+    /// Peak learning rate.
+    pub learning_rate: Option<f64>,
+    /// LoRA of this rank (alpha twice the rank), whatever the model's size.
+    pub lora_rank: Option<usize>,
+    /// Every weight, whatever the model's size.
+    pub full: bool,
+}
+
+/// The settings for `choice` on the model folder `base`: LoRA and the rate sized for its parameters
+/// ([`LearnSettings::for_methods`]), then the person's choices over them.
+pub fn settings_for(
+    base: &std::path::Path,
+    choice: &SettingsChoice,
+) -> Result<LearnSettings, LearnError> {
+    let parameters = ponder_train::arch::QwenConfig::read(base)?.parameter_count();
+    let mut s = LearnSettings::for_methods(choice.methods.clone(), parameters);
+    s.epochs = choice.epochs.unwrap_or(s.epochs);
+    s.learning_rate = choice.learning_rate.unwrap_or(s.learning_rate);
+    if choice.full {
+        s.lora = None;
+    }
+    if let Some(rank) = choice.lora_rank {
+        let lora = ponder_train::lora::LoraConfig::default();
+        s.lora = Some(ponder_train::lora::LoraConfig { rank, alpha: 2.0 * rank as f64, ..lora });
+    }
+    Ok(s)
+}
+
 /// The request's settings, or what the data can teach sized for the model.
 fn planned_settings(
     request: &LearnRequest,

@@ -13,7 +13,9 @@ pub mod versions;
 
 use std::path::PathBuf;
 
-pub use history_run::{learn_from_history, unfinished_runs, LearnRequest};
+pub use history_run::{
+    learn_from_history, settings_for, unfinished_runs, LearnRequest, SettingsChoice,
+};
 pub use snapshot::{snapshot, Snapshot};
 pub use versions::{delete_version, list_versions, versions_dir, VersionCard};
 

@@ -91,7 +91,10 @@ async fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let card = evaluate_version(&data_dir, &card.name, &regression).await?;
     match &card.evaluation {
         Some(e) => print_evaluation(&card, e),
-        None => println!("{}: nothing was held out and no regression check applies", card.name),
+        None => println!(
+            "{}: nothing was held out and no regression check was asked for; nothing measured",
+            card.name
+        ),
     }
     Ok(())
 }

@@ -51,7 +51,8 @@ pub async fn measure_against_parent(
 }
 
 /// Measures the version `name` against its parent again, on what its run held out (read back from the
-/// run's data) and on `regression`, and writes the result into its card (`ponder learn eval`).
+/// run's data) and on `regression`, and writes the result into its card (`ponder learn eval`); with
+/// nothing to measure on, the card keeps what it had.
 pub async fn evaluate_version(
     data_dir: &Path,
     name: &str,
@@ -66,9 +67,13 @@ pub async fn evaluate_version(
     let snap = crate::snapshot::read_snapshot(&run_dir.join("data"), share)?;
     let held_out = HeldOut { questions: snap.held_out.references, pairs: snap.held_out.pairs };
     let parent = (card.parent_path.as_path(), card.parent_hash.as_deref());
-    card.evaluation =
-        measure_against_parent(data_dir, parent, &card.path, &held_out, regression).await?;
-    write_card(&card)?;
+    // Nothing to measure on leaves the card's earlier table as it was.
+    if let Some(e) =
+        measure_against_parent(data_dir, parent, &card.path, &held_out, regression).await?
+    {
+        card.evaluation = Some(e);
+        write_card(&card)?;
+    }
     Ok(card)
 }
 

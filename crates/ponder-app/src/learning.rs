@@ -171,11 +171,11 @@ impl App {
                 })
             })
         };
-        let done = self.learning_finisher();
+        let slot = RunSlot(self.learning.cancel.clone());
         let data_dir = self.data_dir().to_path_buf();
         tokio::spawn(async move {
             let result = learn_from_history(&store, learn_request, on_step, cancel).await;
-            done();
+            drop(slot);
             publish(match result {
                 Ok(card) => LearningStatus::Finished { version: VersionSummary::from(&card) },
                 Err(e) => {
@@ -190,12 +190,6 @@ impl App {
             });
         });
         Ok(())
-    }
-
-    /// Clears the running flag when a run ends, so the next can start.
-    fn learning_finisher(&self) -> impl FnOnce() + Send + 'static {
-        let cancel = self.learning.cancel.clone();
-        move || *cancel.lock().expect("not poisoned") = None
     }
 
     fn learn_request(&self, r: &LearnStartRequest) -> Result<LearnRequest> {
@@ -282,5 +276,17 @@ impl App {
         }
         ponder_learn::delete_version(self.data_dir(), name)?;
         Ok(())
+    }
+}
+
+/// Frees the one-run slot however a run's task ends — finished, failed, or panicked — so a later run is
+/// never refused as busy (as the model slot's load guard does).
+struct RunSlot(Arc<Mutex<Option<Arc<AtomicBool>>>>);
+
+impl Drop for RunSlot {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = None;
+        }
     }
 }

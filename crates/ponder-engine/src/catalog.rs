@@ -45,8 +45,6 @@ pub const LEARNED_CARD: &str = "ponder-version.json";
 /// Folder levels [`size_of`] descends (a model folder is flat; the cache adds two levels).
 const MAX_DEPTH: u32 = 4;
 
-/// Bytes under `path`. A symlinked file counts as its target (the hub cache links snapshots to
-/// blobs); a symlinked folder is not followed, so a link loop cannot recurse forever.
 /// The name people know a model by, from where it was loaded: a hub snapshot
 /// (`…/models--Qwen--Qwen3-0.6B/snapshots/<commit>`) is its hub id, a GGUF file its name without
 /// `.gguf`, a folder its own name.
@@ -64,6 +62,8 @@ pub fn model_name(path: &Path) -> String {
     name.strip_suffix(".gguf").map(String::from).unwrap_or(name)
 }
 
+/// Bytes under `path`. A symlinked file counts as its target (the hub cache links snapshots to
+/// blobs); a symlinked folder is not followed, so a link loop cannot recurse forever.
 fn size_of(path: &Path) -> u64 {
     fn walk(path: &Path, depth: u32) -> u64 {
         let Ok(link) = std::fs::symlink_metadata(path) else { return 0 };
@@ -178,11 +178,17 @@ mod tests {
         let blob = cache.path().join("blob");
         std::fs::write(&blob, vec![0u8; 1000]).unwrap();
         std::os::unix::fs::symlink(&blob, snap.join("model.safetensors")).unwrap();
-        let found =
-            local_models(Path::new("/nonexistent"), cache.path(), std::slice::from_ref(&snap));
-        assert_eq!(found.len(), 2, "{found:?}");
+        let nowhere = Path::new("/nonexistent");
+        // Measured as a cached snapshot and as a folder the user named; named twice, it is listed once.
+        let cached = local_models(nowhere, cache.path(), std::slice::from_ref(&snap));
+        let named = local_models(nowhere, nowhere, std::slice::from_ref(&snap));
+        assert_eq!(cached.len(), 1, "{cached:?}");
+        assert_eq!(cached[0].origin, ModelOrigin::HubCache);
+        assert_eq!(named.len(), 1, "{named:?}");
+        assert_eq!(named[0].origin, ModelOrigin::Folder);
         // The linked file counts as its target; the linked folders are not walked.
-        assert_eq!(found[0].bytes, 1002, "{found:?}");
+        assert_eq!(cached[0].bytes, 1002, "{cached:?}");
+        assert_eq!(named[0].bytes, 1002, "{named:?}");
     }
 
     #[test]

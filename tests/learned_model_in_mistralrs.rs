@@ -36,6 +36,7 @@ fn examples() -> LearnData {
 fn settings(methods: Vec<Method>, lora: Option<LoraConfig>) -> LearnSettings {
     let mut s = LearnSettings::for_methods(methods, 0);
     s.lora = lora;
+    s.epochs = 1;
     // A large step, so the merged model differs visibly from the base.
     s.learning_rate = 5e-3;
     s.batch_tokens = 1024;

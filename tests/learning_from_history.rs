@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use ponder_engine::{Engine, GenerationRequest, ModelSource, Sampling};
 use ponder_learn::evaluate::{evaluate_version, regression_questions};
+use ponder_learn::rehearsal::rehearsal_examples;
 use ponder_learn::{delete_version, learn_from_history, list_versions, LearnRequest};
 use ponder_store::{RatingInput, Store, Vote};
 use ponder_tests::{bundled_model_dir, collect, texts};
@@ -64,6 +65,7 @@ async fn rated_answers_become_a_version_that_loads_and_lists() {
         settings: Some(settings),
         held_out: 0.0,
         regression: Vec::new(),
+        rehearsal: Vec::new(),
         resume: false,
     };
     let steps = Arc::new(std::sync::Mutex::new(0));
@@ -126,6 +128,7 @@ async fn held_out_conversations_measure_the_parent_and_the_version_alike() {
         settings: Some(settings),
         held_out: 0.5,
         regression: regression_questions("ponder-tiny", 10),
+        rehearsal: Vec::new(),
         resume: false,
     };
     let card =
@@ -192,6 +195,8 @@ async fn a_stopped_run_resumes_with_the_data_it_began_with() {
         settings: Some(settings.clone()),
         held_out: 0.0,
         regression: Vec::new(),
+        // Asked for only when the run begins: a resumed run rehearses what it began with.
+        rehearsal: if resume { Vec::new() } else { rehearsal_examples("ponder-tiny", 3) },
         resume,
     };
     let cancel = Arc::new(AtomicBool::new(false));
@@ -240,6 +245,7 @@ async fn a_stopped_run_resumes_with_the_data_it_began_with() {
     .await
     .unwrap();
     assert_eq!(card.counts.sft, 4, "the data the run began with");
+    assert_eq!(card.rehearsal, 3, "and the rehearsal it began with");
     assert_eq!(*steps.lock().unwrap() + 1, card.steps, "the resumed run did the steps left");
     assert!(
         learn_from_history(

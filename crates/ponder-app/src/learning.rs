@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ponder_learn::evaluate::{evaluate_version, regression_questions, BeforeAfter};
+use ponder_learn::rehearsal::{rehearsal_examples, DEFAULT_REHEARSAL};
 use ponder_learn::{
     learn_from_history, settings_for, LearnError, LearnRequest, SettingsChoice, VersionCard,
 };
@@ -34,6 +35,9 @@ pub struct LearnStartRequest {
     pub held_out: f64,
     /// Problems of the regression check (the bundled model's and its versions'; 0: none).
     pub regression: usize,
+    /// Examples of what the model already did well mixed into SFT so it does not forget them
+    /// (`None`: Ponder's default; 0: none).
+    pub rehearsal: Option<usize>,
     /// Continue the run that stopped before it finished, with the data and settings it began with.
     pub resume: bool,
 }
@@ -219,6 +223,7 @@ impl App {
         };
         Ok(LearnRequest {
             regression: regression_questions(&base_name, r.regression),
+            rehearsal: rehearsal_examples(&base_name, r.rehearsal.unwrap_or(DEFAULT_REHEARSAL)),
             base,
             base_name,
             data_dir: self.data_dir().to_path_buf(),

@@ -88,7 +88,13 @@ async fn ask_and_like(app: &App, question: &str) -> String {
 }
 
 fn sft(epochs: usize) -> LearnStartRequest {
-    LearnStartRequest { methods: vec![Method::Sft], epochs: Some(epochs), ..Default::default() }
+    // No rehearsal: the steps are the person's own answers, one per step.
+    LearnStartRequest {
+        methods: vec![Method::Sft],
+        epochs: Some(epochs),
+        rehearsal: Some(0),
+        ..Default::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,7 +13,7 @@ use ponder_app::{
     AnswerBatch, AnswerOptions, AnswerSink, App, AppConfig, AskRequest, FixStepRequest, ModelChoice,
 };
 use ponder_engine::DeviceChoice;
-use ponder_learn::evaluate::{reference_score, Score};
+use ponder_learn::evaluate::{reference_answers, reference_score, GradedAnswer, Score};
 use ponder_learn::VersionCard;
 use ponder_store::{MessageId, RatingInput, Role, Store, Vote};
 use ponder_train::grade::is_correct;
@@ -47,6 +47,9 @@ pub struct LearningBenchArgs {
     /// Problems of the regression check.
     #[arg(long, default_value_t = 600)]
     regression: usize,
+    /// Rehearsal examples mixed into SFT (default: `ponder learn`'s).
+    #[arg(long, default_value_t = ponder_learn::rehearsal::DEFAULT_REHEARSAL)]
+    rehearsal: usize,
     /// Seed of the questions (the held-out ones use the next seed).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -96,6 +99,8 @@ struct Tally {
     questions_all_wrong: usize,
     fixes: usize,
     fixes_right: usize,
+    /// Right answers (candidates and continued fixes) per shape: what SFT can imitate of each.
+    right_by_shape: std::collections::BTreeMap<&'static str, usize>,
 }
 
 fn pct(s: &Score) -> String {
@@ -144,6 +149,7 @@ async fn ask_and_rate(
         rate(&store, a.id, right).await?;
         tally.candidates += 1;
         tally.candidates_right += usize::from(right);
+        *tally.right_by_shape.entry(q.shape).or_default() += usize::from(right);
         any_right |= right;
     }
     if any_right {
@@ -166,6 +172,7 @@ async fn ask_and_rate(
     rate(&store, fixed.id, right).await?;
     tally.fixes += 1;
     tally.fixes_right += usize::from(right);
+    *tally.right_by_shape.entry(q.shape).or_default() += usize::from(right);
     Ok(())
 }
 
@@ -234,8 +241,32 @@ async fn ask_everything(
         tally.fixes,
         tally.fixes_right,
     );
+    let by_shape: Vec<String> = SHAPES
+        .iter()
+        .map(|s| format!("{} {}", s.name, tally.right_by_shape.get(s.name).copied().unwrap_or(0)))
+        .collect();
+    println!("Right answers to imitate, by shape: {}", by_shape.join(", "));
 
     Ok(asking)
+}
+
+/// Held-out accuracy per shape (`en-minus 9/10, …`), and on stderr the first wrong answer of each
+/// shape: where a run still fails, and how.
+fn by_shape(questions: &[EverydayQuestion], answers: &[GradedAnswer]) -> String {
+    SHAPES
+        .iter()
+        .map(|shape| {
+            let of: Vec<_> =
+                questions.iter().zip(answers).filter(|(q, _)| q.shape == shape.name).collect();
+            let right = of.iter().filter(|(_, a)| a.right).count();
+            if let Some((q, a)) = of.iter().find(|(_, a)| !a.right) {
+                let written: String = a.written.chars().take(240).collect();
+                eprintln!("  wrong, {}: {} → {:?}", shape.name, q.question, written);
+            }
+            format!("{} {right}/{}", shape.name, of.len())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs the loop and prints a table of the results (markdown, for `docs/benchmarks.md`).
@@ -295,6 +326,7 @@ pub async fn run(args: LearningBenchArgs) -> anyhow::Result<()> {
             full: false,
             held_out: 0.0,
             regression: args.regression,
+            rehearsal: args.rehearsal,
             resume: false,
             list: false,
             data_dir: Some(data_dir.clone()),
@@ -302,13 +334,16 @@ pub async fn run(args: LearningBenchArgs) -> anyhow::Result<()> {
         let card = crate::learn::learn_version(learn)
             .await
             .with_context(|| format!("ponder learn ({run})"))?;
-        let after = reference_score(&card.path, &check, 1024).await?;
+        let answers = reference_answers(&card.path, &check, 1024).await?;
+        let after =
+            Score { correct: answers.iter().filter(|a| a.right).count(), total: answers.len() };
         let seconds = phase.elapsed().as_secs_f64();
+        eprintln!("{run}, held-out by shape: {}", by_shape(&held_out, &answers));
         eprintln!("{run}: {} → {} ({seconds:.0} s)", pct(&before), pct(&after));
         rows.push((run.clone(), card, after, seconds));
     }
 
-    println!("\n| run | methods | data (SFT / pairs / thumbs / references) | steps | learn + measure | held-out before → after | × | 600-problem check before → after |");
+    println!("\n| run | methods | data (SFT + rehearsal / pairs / thumbs / references) | steps | learn + measure | held-out before → after | × | 600-problem check before → after |");
     println!("|---|---|---|---|---|---|---|---|");
     for (run, card, after, seconds) in &rows {
         let methods: Vec<&str> = card.settings.methods.iter().map(|m| m.as_str()).collect();
@@ -321,9 +356,10 @@ pub async fn run(args: LearningBenchArgs) -> anyhow::Result<()> {
             )
         });
         println!(
-            "| {run} | {} | {} / {} / {} / {} | {} | {seconds:.0} s | {} → {} | {:.2}× | {regression} |",
+            "| {run} | {} | {} + {} / {} / {} / {} | {} | {seconds:.0} s | {} → {} | {:.2}× | {regression} |",
             methods.join(" + "),
             c.sft,
+            card.rehearsal,
             c.pairs,
             c.thumbs_up + c.thumbs_down,
             c.references,

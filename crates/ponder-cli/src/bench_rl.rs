@@ -1,6 +1,6 @@
 //! `ponder bench-rl`: reinforcement learning alone where sampling sometimes succeeds. `--measure`
-//! prints greedy accuracy, pass@1 and pass@8 of the bundled model on families of problems it was not
-//! trained on; `--family NAME` runs GRPO alone on one of them and measures held-out problems of the
+//! prints greedy accuracy, pass@1 and pass@8 of a model (the bundled one unless `--model` names
+//! another) on families of problems it was not trained on; `--family NAME` runs GRPO alone on one of them and measures held-out problems of the
 //! family before and after, with the reward curve.
 
 use std::path::PathBuf;
@@ -16,8 +16,10 @@ use ponder_train::learn::{
     StepReport,
 };
 use ponder_train::methods::Method;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+
+use crate::rl_families::{family, Family, FAMILIES};
 
 /// Options of `ponder bench-rl`.
 #[derive(clap::Args)]
@@ -25,6 +27,9 @@ pub struct RlBenchArgs {
     /// Measure every family's greedy accuracy, pass@1 and pass@8 instead of training.
     #[arg(long)]
     measure: bool,
+    /// With `--measure`: only these families (default: all).
+    #[arg(long, value_delimiter = ',', requires = "measure")]
+    only: Vec<String>,
     /// The family GRPO learns (see `--measure` for the list).
     #[arg(long, default_value = "add-5")]
     family: String,
@@ -43,80 +48,24 @@ pub struct RlBenchArgs {
     /// Chains per question.
     #[arg(long, default_value_t = 8)]
     group: usize,
+    /// Temperature of every sampled chain: pass@k's, GRPO's rollouts and the DPO + SFT data's (a
+    /// model trained to near-certainty may need more than 1.0 before sampling explores at all).
+    #[arg(long, default_value_t = 1.0)]
+    temperature: f64,
     /// Measure the model this many times along the run (evenly spaced steps, the last included).
     #[arg(long, default_value_t = 4)]
     curve_points: usize,
-    /// Also learn DPO + SFT from the same questions: chains sampled from the bundled model, the right
+    /// Also learn DPO + SFT from the same questions: chains sampled from the model, the right
     /// ones imitated and preferred over the wrong ones (what rejection sampling gives without RL).
     #[arg(long)]
     versus_dpo_sft: bool,
+    /// The model measured and learned from (default: the bundled ponder-tiny): e.g. a version the
+    /// learning loop taught, whose chains on new material are no longer all-or-nothing.
+    #[arg(long)]
+    model: Option<PathBuf>,
     /// Where the learned model goes (default: a new folder under the temp dir).
     #[arg(long)]
     out: Option<PathBuf>,
-}
-
-/// A family: the recipe's own phrasing (`What is a + b?`), numbers outside what it was trained on.
-struct Family {
-    name: &'static str,
-    what: &'static str,
-    make: fn(&mut ChaCha8Rng) -> (String, i64),
-}
-
-fn digits(rng: &mut ChaCha8Rng, n: u32) -> i64 {
-    rng.random_range(10i64.pow(n - 1)..10i64.pow(n))
-}
-
-const FAMILIES: [Family; 5] = [
-    Family {
-        name: "add-5",
-        what: "5-digit + 5-digit (trained: up to 4 digits)",
-        make: |r| {
-            let (a, b) = (digits(r, 5), digits(r, 5));
-            (format!("What is {a} + {b}?"), a + b)
-        },
-    },
-    Family {
-        name: "add-5-3",
-        what: "5-digit + 3-digit",
-        make: |r| {
-            let (a, b) = (digits(r, 5), digits(r, 3));
-            (format!("What is {a} + {b}?"), a + b)
-        },
-    },
-    Family {
-        name: "sub-5",
-        what: "5-digit − 4-digit",
-        make: |r| {
-            let (a, b) = (digits(r, 5), digits(r, 4));
-            (format!("What is {a} - {b}?"), a - b)
-        },
-    },
-    Family {
-        name: "mul-4",
-        what: "4-digit × 1-digit (trained: up to 3 × 1)",
-        make: |r| {
-            let (a, b) = (digits(r, 4), r.random_range(2..10));
-            (format!("What is {a} × {b}?"), a * b)
-        },
-    },
-    Family {
-        name: "cmp-5",
-        what: "the larger of two 5-digit numbers",
-        make: |r| loop {
-            let a = digits(r, 5);
-            let b = a + r.random_range(-999..=999);
-            if a != b && (10_000..100_000).contains(&b) {
-                break (format!("Which is larger, {a} or {b}?"), a.max(b));
-            }
-        },
-    },
-];
-
-fn family(name: &str) -> anyhow::Result<&'static Family> {
-    FAMILIES.iter().find(|f| f.name == name).ok_or_else(|| {
-        let names: Vec<&str> = FAMILIES.iter().map(|f| f.name).collect();
-        anyhow::anyhow!("no family {name}: one of {}", names.join(", "))
-    })
 }
 
 /// `count` problems of `f` from `seed`, never repeating a question.
@@ -174,10 +123,10 @@ async fn chains(
     Ok(out)
 }
 
-/// Sampling as in pass@k: the model's whole distribution at temperature 1.0.
-fn hot() -> Sampling {
+/// Sampling as in pass@k: the model's whole distribution at `temperature`.
+fn hot(temperature: f64) -> Sampling {
     Sampling {
-        temperature: Some(1.0),
+        temperature: Some(temperature),
         top_k: Some(0),
         top_p: Some(1.0),
         min_p: Some(0.0),
@@ -189,13 +138,14 @@ async fn sample(
     model: &std::path::Path,
     problems: &[(String, i64)],
     samples: usize,
+    temperature: f64,
 ) -> anyhow::Result<Sampled> {
     let engine = Engine::load(ModelSource::LocalDir(model.to_path_buf())).await?;
     let mut s = Sampled { greedy: 0, right_chains: Vec::new(), samples };
     for (q, expected) in problems {
         let greedy = chains(&engine, q, Sampling::greedy(), 1).await?;
         s.greedy += usize::from(is_correct(&greedy[0].1, *expected));
-        let sampled = chains(&engine, q, hot(), samples).await?;
+        let sampled = chains(&engine, q, hot(temperature), samples).await?;
         s.right_chains.push(sampled.iter().filter(|a| is_correct(&a.1, *expected)).count());
     }
     Ok(s)
@@ -210,12 +160,22 @@ fn references(problems: &[(String, i64)]) -> Vec<ReferenceExample> {
 
 /// Runs the benchmark.
 pub async fn run(args: RlBenchArgs) -> anyhow::Result<()> {
-    let bundled = crate::model_arg::bundled();
+    let start = args.model.clone().unwrap_or_else(crate::model_arg::bundled);
+    let start_name = ponder_engine::catalog::model_name(&start);
     if args.measure {
-        println!("| family | what | greedy | pass@1 (T=1.0) | pass@8 |\n|---|---|---|---|---|");
-        for f in &FAMILIES {
+        println!(
+            "| family | what | greedy | pass@1 (T={t}) | pass@8 |\n|---|---|---|---|---|",
+            t = args.temperature
+        );
+        for name in &args.only {
+            family(name)?;
+        }
+        let chosen = FAMILIES
+            .iter()
+            .filter(|f| args.only.is_empty() || args.only.iter().any(|n| n == f.name));
+        for f in chosen {
             let begun = Instant::now();
-            let s = sample(&bundled, &problems(f, 11, args.count, &[]), 8).await?;
+            let s = sample(&start, &problems(f, 11, args.count, &[]), 8, args.temperature).await?;
             let (p1, p8) = s.pass();
             println!(
                 "| {} | {} | {}/{} | {:.1}% | {:.1}% |",
@@ -236,20 +196,21 @@ pub async fn run(args: RlBenchArgs) -> anyhow::Result<()> {
     let out = args.out.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("ponder-rl-{}-{}", f.name, std::process::id()))
     });
-    let before = sample(&bundled, &held_out, 8).await?;
-    let mut rows = vec![("ponder-tiny".to_string(), before)];
+    let before = sample(&start, &held_out, 8, args.temperature).await?;
+    let mut rows = vec![(start_name.clone(), before)];
 
     let mut settings = LearnSettings::for_methods(vec![Method::Grpo], 0);
     settings.epochs = args.epochs;
     settings.learning_rate = args.lr;
     settings.group = args.group;
     settings.sample.max_new_tokens = 400;
+    settings.sample.temperature = args.temperature;
     let total = args.epochs * train.len().div_ceil(settings.questions_per_step);
     let points = args.curve_points.clamp(1, total);
     let marks: Vec<usize> = (1..=points).map(|k| k * total / points).collect();
     let data = LearnData { references: references(&train), ..LearnData::default() };
-    let (report, seconds) = train_run(&bundled, &out, &settings, data, &marks).await?;
-    println!("GRPO alone on {} ({}): {} training questions, {} chains each, {} epochs, lr {:e}; {} steps in {seconds:.0} s", f.name, f.what, train.len(), args.group, args.epochs, args.lr, report.steps);
+    let (report, seconds) = train_run(&start, &out, &settings, data, &marks).await?;
+    println!("GRPO alone from {start_name} on {} ({}): {} training questions, {} chains each at T={}, {} epochs, lr {:e}; {} steps in {seconds:.0} s", f.name, f.what, train.len(), args.group, args.temperature, args.epochs, args.lr, report.steps);
     println!("\nreward (mean over the step's chains), in tenths of the run:");
     let tenth = (report.curve.len() / 10).max(1);
     for chunk in report.curve.chunks(tenth) {
@@ -263,13 +224,16 @@ pub async fn run(args: RlBenchArgs) -> anyhow::Result<()> {
     }
     for &step in &marks {
         let at = if step == total { out.clone() } else { snapshot_path(&out, step) };
-        rows.push((format!("GRPO, {step} steps"), sample(&at, &held_out, 8).await?));
+        rows.push((
+            format!("GRPO, {step} steps"),
+            sample(&at, &held_out, 8, args.temperature).await?,
+        ));
     }
     let through_card: Score = reference_score(&out, &references(&held_out), 1024).await?;
 
     if args.versus_dpo_sft {
         let begun = Instant::now();
-        let data = sampled_preferences(&bundled, &train, args.group).await?;
+        let data = sampled_preferences(&start, &train, args.group, args.temperature).await?;
         let c = data.counts();
         eprintln!(
             "sampled {} right chains and {} pairs ({:.0} s)",
@@ -281,17 +245,18 @@ pub async fn run(args: RlBenchArgs) -> anyhow::Result<()> {
         s.epochs = args.epochs;
         s.learning_rate = args.lr;
         let other = out.with_file_name(format!("{}-dpo-sft", f.name));
-        let (report, seconds) = train_run(&bundled, &other, &s, data, &[]).await?;
+        let (report, seconds) = train_run(&start, &other, &s, data, &[]).await?;
         println!("DPO + SFT on the same questions: {} right chains imitated, {} (right, wrong) pairs from {} chains per question; {} steps in {:.0} s (+ {:.0} s sampling)", c.sft, c.pairs, args.group, report.steps, seconds, begun.elapsed().as_secs_f64() - seconds);
         rows.push((
             format!("DPO + SFT, {} steps", report.steps),
-            sample(&other, &held_out, 8).await?,
+            sample(&other, &held_out, 8, args.temperature).await?,
         ));
     }
 
     println!(
-        "\n| {} held-out problems | greedy | pass@1 (T=1.0) | pass@8 |\n|---|---|---|---|",
-        held_out.len()
+        "\n| {} held-out problems | greedy | pass@1 (T={}) | pass@8 |\n|---|---|---|---|",
+        held_out.len(),
+        args.temperature
     );
     for (name, s) in &rows {
         let (p1, p8) = s.pass();
@@ -311,7 +276,7 @@ pub async fn run(args: RlBenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One run from the bundled model into `out`, with snapshots after `marks`; the report and seconds.
+/// One run from `base` into `out`, with snapshots after `marks`; the report and seconds.
 async fn train_run(
     base: &std::path::Path,
     out: &std::path::Path,
@@ -338,17 +303,18 @@ async fn train_run(
     Ok((report, begun.elapsed().as_secs_f64()))
 }
 
-/// DPO + SFT data from the same questions GRPO learns: `group` chains each from `model` at T=1.0;
+/// DPO + SFT data from the same questions GRPO learns: `group` chains each from `model` at `temperature`;
 /// every distinct right chain is imitated, and each right chain is preferred over a wrong one.
 async fn sampled_preferences(
     model: &std::path::Path,
     questions: &[(String, i64)],
     group: usize,
+    temperature: f64,
 ) -> anyhow::Result<LearnData> {
     let engine = Engine::load(ModelSource::LocalDir(model.to_path_buf())).await?;
     let mut data = LearnData::default();
     for (q, expected) in questions {
-        let sampled = chains(&engine, q, hot(), group).await?;
+        let sampled = chains(&engine, q, hot(temperature), group).await?;
         let (mut right, mut wrong): (Vec<_>, Vec<_>) =
             sampled.into_iter().partition(|c| is_correct(&c.1, *expected));
         right.sort();

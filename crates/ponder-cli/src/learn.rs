@@ -43,9 +43,14 @@ pub struct LearnArgs {
     /// versions: the held-out problems of `ponder eval`; 0: none).
     #[arg(long, default_value_t = 600)]
     pub(crate) regression: usize,
+    /// Examples of what the model already did well mixed into the SFT data, so learning the ratings
+    /// does not erase it (ponder-tiny and its versions: problems of its own training mix; other
+    /// models have none to rehearse). 0: none.
+    #[arg(long, default_value_t = ponder_learn::rehearsal::DEFAULT_REHEARSAL)]
+    pub(crate) rehearsal: usize,
     /// Continue the run that stopped before it finished (Ctrl-C, a crash), with the data and settings
     /// it began with.
-    #[arg(long, conflicts_with_all = ["method", "epochs", "lr", "lora_rank", "full"])]
+    #[arg(long, conflicts_with_all = ["method", "epochs", "lr", "lora_rank", "full", "rehearsal"])]
     pub(crate) resume: bool,
     /// List the learned versions instead.
     #[arg(long)]
@@ -179,6 +184,7 @@ pub(crate) async fn learn_version(args: LearnArgs) -> anyhow::Result<VersionCard
     let settings = settings_for(&base, &choice)?;
     let store = ponder_store::Store::open(&path).await?;
     let regression = regression_questions(&base_name, args.regression);
+    let rehearsal = ponder_learn::rehearsal::rehearsal_examples(&base_name, args.rehearsal);
     let request = LearnRequest {
         base,
         base_name,
@@ -186,6 +192,7 @@ pub(crate) async fn learn_version(args: LearnArgs) -> anyhow::Result<VersionCard
         settings: Some(settings),
         held_out: args.held_out,
         regression,
+        rehearsal,
         resume: args.resume,
     };
     let on_step =

@@ -13,6 +13,7 @@ mod learn;
 mod model_arg;
 mod models;
 mod rate;
+mod rl_families;
 
 use clap::{Parser, Subcommand};
 

@@ -189,13 +189,33 @@ pub async fn reference_score(
     questions: &[ReferenceExample],
     max_tokens: usize,
 ) -> Result<Score, LearnError> {
+    let answers = reference_answers(model, questions, max_tokens).await?;
+    let correct = answers.iter().filter(|a| a.right).count();
+    Ok(Score { correct, total: answers.len() })
+}
+
+/// One graded answer of [`reference_answers`].
+#[derive(Clone, Debug)]
+pub struct GradedAnswer {
+    /// What the model wrote, thinking inline.
+    pub written: String,
+    /// Well-formed thinking and the reference's final answer.
+    pub right: bool,
+}
+
+/// [`reference_score`] answer by answer, in the questions' order: to see where a model fails.
+pub async fn reference_answers(
+    model: &Path,
+    questions: &[ReferenceExample],
+    max_tokens: usize,
+) -> Result<Vec<GradedAnswer>, LearnError> {
     if questions.is_empty() {
-        return Ok(Score::default());
+        return Ok(Vec::new());
     }
     let engine = Engine::load(ModelSource::LocalDir(model.to_path_buf()))
         .await
         .map_err(|e| LearnError::Invalid(format!("{} does not load: {e}", model.display())))?;
-    let mut score = Score::default();
+    let mut out = Vec::with_capacity(questions.len());
     for q in questions {
         let messages = q
             .prompt
@@ -220,10 +240,8 @@ pub async fn reference_score(
             }
         }
         let written = format!("<think>\n{thinking}\n</think>\n\n{answer}");
-        score.total += 1;
-        if verify::reward(&written, &q.answer) > 0.0 {
-            score.correct += 1;
-        }
+        let right = verify::reward(&written, &q.answer) > 0.0;
+        out.push(GradedAnswer { written, right });
     }
-    Ok(score)
+    Ok(out)
 }

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ponder_store::Store;
 use ponder_train::background::in_background;
-use ponder_train::learn::data::ReferenceExample;
+use ponder_train::learn::data::{ReferenceExample, SftExample};
 use ponder_train::learn::{default_methods, learn, LearnPaths, LearnSettings, StepReport};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,9 @@ pub struct LearnRequest {
     /// Questions the parent could already answer, asked of both to catch what learning broke
     /// ([`crate::evaluate::regression_questions`]); empty for none.
     pub regression: Vec<ReferenceExample>,
+    /// Examples of what the parent already does well, mixed into the SFT data so the run does not
+    /// forget it ([`crate::rehearsal::rehearsal_examples`]); unused by a run without SFT.
+    pub rehearsal: Vec<SftExample>,
     /// Continue the run that stopped before it finished (cancelled, or the app closed) with the data
     /// and settings it began with, from its last checkpoint.
     pub resume: bool,
@@ -41,6 +44,9 @@ pub struct LearnRequest {
 struct RunStart {
     settings: LearnSettings,
     held_out: f64,
+    /// Runs begun before rehearsal existed had none.
+    #[serde(default)]
+    rehearsal: Vec<SftExample>,
 }
 
 pub(crate) const RUN_START: &str = "run.json";
@@ -92,7 +98,6 @@ pub fn settings_for(
     let parameters = ponder_train::arch::QwenConfig::read(base)?.parameter_count();
     let mut s = LearnSettings::for_methods(choice.methods.clone(), parameters);
     s.epochs = choice.epochs.unwrap_or(s.epochs);
-    s.learning_rate = choice.learning_rate.unwrap_or(s.learning_rate);
     if choice.full {
         s.lora = None;
     }
@@ -100,6 +105,9 @@ pub fn settings_for(
         let lora = ponder_train::lora::LoraConfig::default();
         s.lora = Some(ponder_train::lora::LoraConfig { rank, alpha: 2.0 * rank as f64, ..lora });
     }
+    // The rate follows what trains (adapters or every weight), unless the person chose one.
+    let sized = ponder_train::learn::plan::sized_rate(s.lora.is_some(), parameters);
+    s.learning_rate = choice.learning_rate.unwrap_or(sized);
     Ok(s)
 }
 
@@ -141,7 +149,7 @@ pub async fn learn_from_history(
     let run_dir = request.data_dir.join("learning").join(&name);
     let start_file = run_dir.join(RUN_START);
     let unfinished = start_file.is_file();
-    let (snap, settings) = match (unfinished, request.resume) {
+    let (snap, settings, rehearsal) = match (unfinished, request.resume) {
         (true, false) => {
             return Err(LearnError::Invalid(format!(
                 "{name} stopped before it finished: resume it (`ponder learn --resume`), or delete {} to start over",
@@ -155,15 +163,25 @@ pub async fn learn_from_history(
             let text = std::fs::read_to_string(&start_file).map_err(LearnError::io(&start_file))?;
             let start: RunStart = serde_json::from_str(&text)
                 .map_err(|e| LearnError::Invalid(format!("{}: {e}", start_file.display())))?;
-            (snapshot::read_snapshot(&run_dir.join("data"), start.held_out)?, start.settings)
+            let snap = snapshot::read_snapshot(&run_dir.join("data"), start.held_out)?;
+            (snap, start.settings, start.rehearsal)
         }
         (false, false) => {
             let snap = snapshot(store, &run_dir.join("data"), request.held_out).await?;
             let settings = planned_settings(&request, &snap)?;
-            let start = RunStart { settings: settings.clone(), held_out: request.held_out };
+            let rehearsal = if settings.methods.contains(&ponder_train::methods::Method::Sft) {
+                request.rehearsal.clone()
+            } else {
+                Vec::new()
+            };
+            let start = RunStart {
+                settings: settings.clone(),
+                held_out: request.held_out,
+                rehearsal: rehearsal.clone(),
+            };
             let text = serde_json::to_string_pretty(&start).expect("plain data");
             std::fs::write(&start_file, text).map_err(LearnError::io(&start_file))?;
-            (snap, settings)
+            (snap, settings, rehearsal)
         }
     };
     let out = versions_dir(&request.data_dir).join(&name);
@@ -173,7 +191,10 @@ pub async fn learn_from_history(
         out: out.clone(),
     };
     let held_out = HeldOut { questions: snap.held_out.references, pairs: snap.held_out.pairs };
-    let (data, s) = (snap.data, settings.clone());
+    let rehearsed = rehearsal.len();
+    let mut data = snap.data;
+    data.sft.extend(rehearsal);
+    let s = settings.clone();
     // Training is seconds to hours of CPU work: never on the runtime the window's commands use, and
     // on niced threads, so answers and the window keep the cores they need.
     let report = tokio::task::spawn_blocking(move || {
@@ -205,6 +226,7 @@ pub async fn learn_from_history(
             .map_or(0, |d| d.as_millis() as i64),
         data_hash: snap.hash,
         counts: snap.counts,
+        rehearsal: rehearsed,
         settings,
         steps: report.steps,
         seconds: report.seconds,

@@ -8,6 +8,7 @@
 
 pub mod evaluate;
 mod history_run;
+pub mod rehearsal;
 pub mod snapshot;
 pub mod versions;
 

@@ -28,6 +28,9 @@ pub struct VersionCard {
     pub data_hash: String,
     /// Examples of each kind in that data.
     pub counts: DataCounts,
+    /// Rehearsal examples of what the parent already did well, mixed into the SFT data.
+    #[serde(default)]
+    pub rehearsal: usize,
     /// Every setting of the run (methods, LoRA, rates, seed …).
     pub settings: LearnSettings,
     /// Optimizer steps.
@@ -84,7 +87,7 @@ fn readme_text(c: &VersionCard) -> String {
     format!(
         "# {name}\n\nLearned by Ponder from the ratings in this computer's history.\n\n\
          - Parent: `{parent}` ({hash})\n- Method: {methods} ({how}), {steps} steps in {secs:.0} s, loss {l0:.3} → {l1:.3}\n\
-         - Data `{data}`: {sft} answers to imitate, {pairs} pairs, {up} thumbs up and {down} down, {refs} questions with a reference\n\n\
+         - Data `{data}`: {sft} answers to imitate, {pairs} pairs, {up} thumbs up and {down} down, {refs} questions with a reference{rehearsal}\n\n\
          {eval}\n",
         name = c.name,
         parent = c.parent,
@@ -100,6 +103,10 @@ fn readme_text(c: &VersionCard) -> String {
         up = n.thumbs_up,
         down = n.thumbs_down,
         refs = n.references,
+        rehearsal = match c.rehearsal {
+            0 => String::new(),
+            k => format!("; {k} examples of what the parent already did well, rehearsed alongside"),
+        },
         eval = match &c.evaluation {
             Some(e) => evaluation_table(c, e),
             None => "Not measured against its parent: nothing was held out.".into(),

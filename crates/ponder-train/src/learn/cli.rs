@@ -107,7 +107,9 @@ pub fn run(args: LearnArgs) -> Result<LearnReport, TrainError> {
         l.modules = args.lora_modules.clone();
     }
     s.epochs = args.epochs.unwrap_or(s.epochs);
-    s.learning_rate = args.lr.unwrap_or(s.learning_rate);
+    // The rate follows what trains (adapters or every weight), unless one was given.
+    let sized = super::plan::sized_rate(s.lora.is_some(), cfg.parameter_count());
+    s.learning_rate = args.lr.unwrap_or(sized);
     s.group = args.group.unwrap_or(s.group);
     s.sample.max_new_tokens = args.max_new_tokens.unwrap_or(s.sample.max_new_tokens);
     s.batch_tokens = args.batch_tokens.unwrap_or(s.batch_tokens);

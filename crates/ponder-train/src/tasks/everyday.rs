@@ -139,6 +139,12 @@ fn question(rng: &mut ChaCha8Rng, shape: &Shape, split: Split) -> EverydayQuesti
     }
 }
 
+/// One question in a shape chosen at random, with operands from `split`'s side.
+pub fn any_question(rng: &mut ChaCha8Rng, split: Split) -> EverydayQuestion {
+    let shape = &SHAPES[rng.random_range(0..SHAPES.len())];
+    question(rng, shape, split)
+}
+
 /// `count` questions from `split`, the shapes in turn, seeded and reproducible.
 pub fn everyday_questions(seed: u64, split: Split, count: usize) -> Vec<EverydayQuestion> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -34,6 +34,11 @@ held_out: number,
  */
 regression: number, 
 /**
+ * Examples of what the model already did well mixed into SFT so it does not forget them
+ * (`None`: Ponder's default; 0: none).
+ */
+rehearsal: number | null, 
+/**
  * Continue the run that stopped before it finished, with the data and settings it began with.
  */
 resume: boolean, };

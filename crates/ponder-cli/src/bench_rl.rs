@@ -123,6 +123,22 @@ async fn chains(
     Ok(out)
 }
 
+/// `n` chains of `question` sampled at `temperature`, one request each: the candidates of one
+/// mistral.rs request (`n_choices`) agreed token for token on every number here while one request after
+/// another did not, so pass@k asks them one at a time.
+async fn independent_chains(
+    engine: &Engine,
+    question: &str,
+    temperature: f64,
+    n: usize,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.extend(chains(engine, question, hot(temperature), 1).await?);
+    }
+    Ok(out)
+}
+
 /// Sampling as in pass@k: the model's whole distribution at `temperature`.
 fn hot(temperature: f64) -> Sampling {
     Sampling {
@@ -145,7 +161,7 @@ async fn sample(
     for (q, expected) in problems {
         let greedy = chains(&engine, q, Sampling::greedy(), 1).await?;
         s.greedy += usize::from(is_correct(&greedy[0].1, *expected));
-        let sampled = chains(&engine, q, hot(temperature), samples).await?;
+        let sampled = independent_chains(&engine, q, temperature, samples).await?;
         s.right_chains.push(sampled.iter().filter(|a| is_correct(&a.1, *expected)).count());
     }
     Ok(s)
@@ -314,7 +330,7 @@ async fn sampled_preferences(
     let engine = Engine::load(ModelSource::LocalDir(model.to_path_buf())).await?;
     let mut data = LearnData::default();
     for (q, expected) in questions {
-        let sampled = chains(&engine, q, hot(temperature), group).await?;
+        let sampled = independent_chains(&engine, q, temperature, group).await?;
         let (mut right, mut wrong): (Vec<_>, Vec<_>) =
             sampled.into_iter().partition(|c| is_correct(&c.1, *expected));
         right.sort();

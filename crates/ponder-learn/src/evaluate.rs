@@ -116,7 +116,7 @@ pub struct BeforeAfter {
 /// The regression benchmark for a model named `name`: ponder-tiny and the versions learned from it
 /// are checked on the problems `ponder eval` asks; other models have none yet (empty).
 pub fn regression_questions(name: &str, count: usize) -> Vec<ReferenceExample> {
-    if !name.starts_with("ponder-tiny") {
+    if !crate::bundled_lineage(name) {
         return Vec::new();
     }
     ponder_train::tasks::held_out_problems(7, count)

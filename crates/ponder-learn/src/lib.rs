@@ -20,6 +20,12 @@ pub use history_run::{
 pub use snapshot::{snapshot, Snapshot};
 pub use versions::{delete_version, list_versions, versions_dir, VersionCard};
 
+/// Whether `name` is the bundled ponder-tiny or a version learned from it (`ponder-tiny-learned-2`):
+/// the models whose training mix and held-out problems Ponder itself has.
+pub(crate) fn bundled_lineage(name: &str) -> bool {
+    name.starts_with("ponder-tiny")
+}
+
 /// What can go wrong while learning from the history.
 #[derive(Debug, thiserror::Error)]
 pub enum LearnError {

@@ -16,7 +16,7 @@ const REHEARSAL_SEED: u64 = 0x5eed_4e4e;
 /// no training data of their own, so they get none; their runs rely on the person's up-voted answers
 /// and on the methods' own pull towards the reference (DPO's, KTO's and GRPO's KL terms).
 pub fn rehearsal_examples(name: &str, count: usize) -> Vec<SftExample> {
-    if !name.starts_with("ponder-tiny") {
+    if !crate::bundled_lineage(name) {
         return Vec::new();
     }
     let mut problems = Generator::new(REHEARSAL_SEED, Split::Train);

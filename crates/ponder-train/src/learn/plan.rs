@@ -88,9 +88,9 @@ pub fn sized_rate(adapters: bool, parameters: usize) -> f64 {
 pub const LORA_RATE: f64 = 1e-4;
 
 /// The peak rate for fine-tuning every weight of a model of `parameters`: smaller models take larger
-/// steps. Anchored at ponder-tiny (2 M: 1e-3, what the learning loop measured best, where 5e-5 taught a
-/// third as much) and falling with the square root of the size to the 2e-5 … 6e-5 common for full
-/// fine-tuning at 0.5–1 B; never below 1e-5.
+/// steps. Anchored at ponder-tiny (2 M: 1e-3, what the learning loop measured best; 5e-5 taught it a
+/// third as much) and falling with the square root of the size, to 6e-5 at 0.5 B and 4.5e-5 at 1 B,
+/// within the rates common for full fine-tuning there; never below 1e-5.
 pub fn full_rate(parameters: usize) -> f64 {
     let size = parameters.max(1) as f64;
     (1e-3 * (2e6 / size).sqrt()).clamp(1e-5, 1e-3)

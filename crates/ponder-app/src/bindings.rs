@@ -32,6 +32,9 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::LearnStartRequest::export_all(cfg)?;
     crate::LearningStatus::export_all(cfg)?;
     crate::VersionSummary::export_all(cfg)?;
+    crate::LearnPlan::export_all(cfg)?;
+    crate::PairTally::export_all(cfg)?;
+    crate::Verdict::export_all(cfg)?;
     // Export, statistics, repair, errors.
     crate::ExportRequest::export_all(cfg)?;
     crate::ExportSummary::export_all(cfg)?;

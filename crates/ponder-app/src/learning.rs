@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use ponder_learn::evaluate::{evaluate_version, regression_questions, BeforeAfter};
 use ponder_learn::rehearsal::{rehearsal_examples, DEFAULT_REHEARSAL};
 use ponder_learn::{
-    learn_from_history, settings_for, LearnError, LearnRequest, SettingsChoice, VersionCard,
+    learn_from_history, settings_for, LearnError, LearnPlan, LearnRequest, SettingsChoice,
+    VersionCard,
 };
 use ponder_train::learn::{DataCounts, StepReport};
 use ponder_train::methods::Method;
@@ -47,6 +48,8 @@ pub struct LearnStartRequest {
 pub struct VersionSummary {
     /// Its name, which is how answers name it.
     pub name: String,
+    /// What the person renamed it to, if they did.
+    pub label: Option<String>,
     /// Its folder (load it as a folder).
     pub path: PathBuf,
     /// The model it learned from.
@@ -71,6 +74,7 @@ impl From<&VersionCard> for VersionSummary {
     fn from(c: &VersionCard) -> Self {
         VersionSummary {
             name: c.name.clone(),
+            label: c.label.clone(),
             path: c.path.clone(),
             parent: c.parent.clone(),
             created_at: c.created_at,
@@ -209,18 +213,8 @@ impl App {
                 r.held_out
             )));
         }
-        let settings = if r.resume {
-            None
-        } else {
-            let choice = SettingsChoice {
-                methods: r.methods.clone(),
-                epochs: r.epochs,
-                learning_rate: r.learning_rate,
-                lora_rank: r.lora_rank,
-                full: false,
-            };
-            Some(settings_for(&base, &choice)?)
-        };
+        let settings =
+            if r.resume { None } else { Some(settings_for(&base, &Self::settings_choice(r))?) };
         Ok(LearnRequest {
             regression: regression_questions(&base_name, r.regression),
             rehearsal: rehearsal_examples(&base_name, r.rehearsal.unwrap_or(DEFAULT_REHEARSAL)),
@@ -231,6 +225,30 @@ impl App {
             held_out: r.held_out,
             resume: r.resume,
         })
+    }
+
+    fn settings_choice(r: &LearnStartRequest) -> SettingsChoice {
+        SettingsChoice {
+            methods: r.methods.clone(),
+            epochs: r.epochs,
+            learning_rate: r.learning_rate,
+            lora_rank: r.lora_rank,
+            full: false,
+        }
+    }
+
+    /// What a run started with `request` would learn from (counts and a sample of each kind), the
+    /// methods and why, its settings, and its memory and time against what this machine has.
+    pub async fn learn_plan(&self, request: LearnStartRequest) -> Result<LearnPlan> {
+        let store = self.store().await?;
+        let learn_request = self.learn_request(&request)?;
+        Ok(ponder_learn::plan_run(&store, &learn_request, &Self::settings_choice(&request)).await?)
+    }
+
+    /// Gives version `name` a label of the person's choosing (blank: none).
+    pub async fn rename_version(&self, name: &str, label: &str) -> Result<VersionSummary> {
+        let card = ponder_learn::rename_version(self.data_dir(), name, Some(label))?;
+        Ok(VersionSummary::from(&card))
     }
 
     /// Stops the running run after its current step; its checkpoint stays for a resume.

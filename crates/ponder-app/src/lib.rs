@@ -6,8 +6,10 @@
 //! Architecture invariant: this crate never depends on Tauri; streaming goes through [`AnswerSink`].
 
 mod bindings;
+mod comparisons;
 mod error;
 mod export_form;
+mod grading;
 mod learning;
 mod models;
 mod settings;
@@ -23,13 +25,15 @@ use tokio::sync::RwLock;
 use ts_rs::TS;
 
 pub use bindings::write_ipc_bindings;
+pub use comparisons::PairTally;
 pub use error::{AppError, Result};
 pub use export_form::{ExportRequest, ExportSummary};
 pub use learning::{LearnSink, LearnStartRequest, LearningStatus, VersionSummary};
 pub use models::{LoadProgress, ModelChoice, ModelEntry, ModelStatus, ProgressSink};
-pub use ponder_chat::{AnswerOptions, SamplingRequest};
+pub use ponder_chat::{AnswerOptions, SamplingRequest, Verdict};
 pub use ponder_engine::cpu_support;
 pub use ponder_error_kind::{ErrorBody, ErrorKind};
+pub use ponder_learn::{LearnPlan, TeachSample};
 pub use stats::{RatingDay, RatingStats};
 pub use turns::{
     AnswerBatch, AnswerEvent, AnswerSink, AskRequest, FixStepRequest, RegenerateRequest, Started,

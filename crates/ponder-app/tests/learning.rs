@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use ponder_app::{
     AnswerBatch, AnswerOptions, AnswerSink, App, AppConfig, AskRequest, LearnSink,
-    LearnStartRequest, LearningStatus, ModelChoice, ModelStatus, SamplingRequest,
+    LearnStartRequest, LearningStatus, ModelChoice, ModelStatus, PairTally, RegenerateRequest,
+    SamplingRequest,
 };
 use ponder_engine::catalog::ModelOrigin;
 use ponder_engine::DeviceChoice;
@@ -62,12 +63,17 @@ async fn load(app: &App, choice: ModelChoice) {
     assert!(matches!(status, ModelStatus::Ready { .. }), "{status:?}");
 }
 
+fn folder_of(path: &std::path::Path) -> ModelChoice {
+    ModelChoice::Folder { path: path.to_path_buf(), device: DeviceChoice::Cpu, quantization: None }
+}
+
 fn bundled_choice() -> ModelChoice {
     ModelChoice::Bundled { device: DeviceChoice::Cpu, quantization: None }
 }
 
-/// Asks `question` greedily and rates the answer up; returns the model the answer records.
-async fn ask_and_like(app: &App, question: &str) -> String {
+/// Asks `question` greedily and rates the answer up; returns the model the answer records and the
+/// question's id.
+async fn ask_and_like(app: &App, question: &str) -> (String, ponder_store::MessageId) {
     let sink = Arc::new(Batches::default());
     let options = AnswerOptions {
         sampling: Some(SamplingRequest { temperature: Some(0.0), ..Default::default() }),
@@ -84,7 +90,8 @@ async fn ask_and_like(app: &App, question: &str) -> String {
     let answer = thread.messages.iter().find(|m| m.role == Role::Assistant).unwrap();
     let up = RatingInput { answer: Some(Vote::Up), ..Default::default() };
     store.rate(answer.id, up).await.unwrap();
-    answer.generation.as_ref().map(|g| g.settings.model.id.clone()).unwrap_or_default()
+    let model = answer.generation.as_ref().map(|g| g.settings.model.id.clone());
+    (model.unwrap_or_default(), started.question_id)
 }
 
 fn sft(epochs: usize) -> LearnStartRequest {
@@ -103,8 +110,26 @@ async fn a_run_trains_in_the_background_and_its_version_is_listed_loaded_used_an
     let app = open(dir.path()).await;
     load(&app, bundled_choice()).await;
     assert_eq!(app.learning_status(), LearningStatus::Idle);
-    ask_and_like(&app, "What is 23 + 45?").await;
+    let (_, first) = ask_and_like(&app, "What is 23 + 45?").await;
     ask_and_like(&app, "What is 71 - 18?").await;
+
+    // An arithmetic question grades its own answers; the verdict is whatever the answer says.
+    let store = app.store().await.unwrap();
+    let conversation = store.message(first).await.unwrap().conversation_id;
+    let thread = store.thread(conversation).await.unwrap();
+    let answer = thread.messages.iter().find(|m| m.parent_id == Some(first)).unwrap();
+    let verdict = app.grade_answer(answer.id).await.unwrap().expect("a reference");
+    assert_eq!(verdict.reference, "68");
+    assert_eq!(verdict.correct, answer.content.contains("68"), "{}", answer.content);
+    assert!(app.grade_answer(first).await.is_err(), "a question is not graded");
+
+    // What the Learn page shows before a run: the two answers, a sample, the steps and their cost.
+    let plan = app.learn_plan(sft(3)).await.unwrap();
+    assert_eq!((plan.counts.sft, plan.methods.clone(), plan.epochs), (2, vec![Method::Sft], 3));
+    assert!(plan.steps >= 3 && plan.memory_bytes > 0 && plan.seconds > 0.0, "{plan:?}");
+    assert_eq!(plan.refusal, None);
+    let sample = plan.samples.iter().find(|s| s.kind == "answer").expect("a sample answer");
+    assert!(["What is 23 + 45?", "What is 71 - 18?"].contains(&sample.question.as_str()));
 
     let statuses = Arc::new(Statuses::default());
     app.start_learning(sft(3), statuses.clone()).await.unwrap();
@@ -136,14 +161,49 @@ async fn a_run_trains_in_the_background_and_its_version_is_listed_loaded_used_an
     assert_eq!(entry.origin, ModelOrigin::Learned);
     assert_eq!(listed.iter().filter(|m| m.path == version.path).count(), 1);
 
-    let folder = ModelChoice::Folder {
-        path: version.path.clone(),
-        device: DeviceChoice::Cpu,
-        quantization: None,
-    };
-    load(&app, folder).await;
-    let answered_by = ask_and_like(&app, "What is 12 + 30?").await;
+    load(&app, folder_of(&version.path)).await;
+    let (answered_by, question) = ask_and_like(&app, "What is 12 + 30?").await;
     assert_eq!(answered_by, version.name, "answers record the version that wrote them");
+
+    // Renaming changes the label people see, not the name answers carry.
+    let renamed = app.rename_version(&version.name, "  adds better ").await.unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.label.as_deref()),
+        (version.name.as_str(), Some("adds better"))
+    );
+    assert_eq!(app.list_versions().await[0].label.as_deref(), Some("adds better"));
+
+    // The same question answered by the parent and rated down: the tally counts a win for the version.
+    load(&app, bundled_choice()).await;
+    let store = app.store().await.unwrap();
+    let sink = Arc::new(Batches::default());
+    app.regenerate(
+        RegenerateRequest { question_id: question, options: AnswerOptions::default() },
+        sink.clone(),
+    )
+    .await
+    .unwrap();
+    while !*sink.0.lock().unwrap() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let thread =
+        store.thread(store.message(question).await.unwrap().conversation_id).await.unwrap();
+    let parents = thread.messages.iter().filter(|m| m.parent_id == Some(question));
+    let by_parent = parents.max_by_key(|m| m.id).unwrap();
+    let down = RatingInput { answer: Some(Vote::Down), ..Default::default() };
+    store.rate(by_parent.id, down).await.unwrap();
+    let tally = app.comparison_tally().await.unwrap();
+    assert_eq!(
+        tally,
+        vec![PairTally {
+            left: "ponder-tiny".into(),
+            right: version.name.clone(),
+            left_wins: 0,
+            right_wins: 1,
+            ties: 0
+        }]
+    );
+    load(&app, folder_of(&version.path)).await;
     let refused = app.delete_version(&version.name).await.unwrap_err();
     assert!(refused.to_string().contains("in use"), "{refused}");
     load(&app, bundled_choice()).await;
@@ -211,6 +271,9 @@ async fn nothing_rated_fails_clearly_and_frees_the_slot() {
         panic!("{:?}", statuses.0.lock().unwrap().last());
     };
     assert!(error.message.contains("nothing rated"), "{}", error.message);
+    let plan = app.learn_plan(LearnStartRequest::default()).await.unwrap();
+    assert_eq!((plan.methods.len(), plan.steps), (0, 0));
+    assert!(plan.refusal.unwrap().contains("nothing rated"));
     assert_eq!(app.learning_status(), LearningStatus::Failed { error });
     let bad = LearnStartRequest { held_out: 1.0, ..Default::default() };
     let refused = app.start_learning(bad, statuses.clone()).await.unwrap_err();

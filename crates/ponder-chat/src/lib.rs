@@ -6,6 +6,7 @@
 //! Architecture invariant: this crate converts between engine and store types and writes no SQL and
 //! names no mistral.rs type; it is the only crate that depends on both.
 
+mod arithmetic;
 mod convert;
 mod fix;
 mod model_hash;
@@ -16,6 +17,7 @@ use std::time::Instant;
 use ponder_engine::{CandidateEvent, EngineError, Event, Generation, GenerationRequest};
 use ponder_store::{AnswerWriter, Message, MessageId, Store, StoreError, Thread};
 
+pub use arithmetic::arithmetic_reference;
 pub use convert::{context, generation_settings, outcome};
 pub use fix::{
     as_steps, begin_fix, continue_from_fix, grade, reference_of, request_for_fix, Verdict,

@@ -195,6 +195,20 @@ pub(crate) async fn learn_version(args: LearnArgs) -> anyhow::Result<VersionCard
         rehearsal,
         resume: args.resume,
     };
+    if !request.resume {
+        let plan = ponder_learn::plan_run(&store, &request, &choice).await?;
+        let methods: Vec<&str> = plan.methods.iter().map(|m| m.as_str()).collect();
+        let mib = |b: u64| b / (1 << 20);
+        eprintln!(
+            "plan: {} ({}); {} steps, about {:.0} s, about {} MiB of memory ({} MiB free)",
+            methods.join(" + "),
+            plan.reason,
+            plan.steps,
+            plan.seconds,
+            mib(plan.memory_bytes),
+            plan.available_bytes.map_or("?".into(), |b| mib(b).to_string()),
+        );
+    }
     let on_step =
         Box::new(|r: &ponder_train::learn::StepReport| eprintln!("{}", r.progress_line()));
     let card =

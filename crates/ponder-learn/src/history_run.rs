@@ -184,6 +184,25 @@ pub async fn learn_from_history(
             (snap, settings, rehearsal)
         }
     };
+    // Refused before the first step rather than swapping or killed by the OS mid-run.
+    let mut all = snap.data.clone();
+    all.sft.extend(rehearsal.iter().cloned());
+    let (base, s) = (request.base.clone(), settings.clone());
+    let workers = ponder_train::loss::workers();
+    let estimate = tokio::task::spawn_blocking(move || {
+        ponder_train::learn::estimate_run(&base, &s, &all, workers)
+    })
+    .await
+    .map_err(|e| LearnError::Task(e.to_string()))??;
+    if let Some(why) =
+        crate::preview::memory_refusal(estimate.memory_bytes, crate::preview::available_memory())
+    {
+        // A run refused before its first step leaves nothing to resume.
+        if !unfinished {
+            let _ = std::fs::remove_dir_all(&run_dir);
+        }
+        return Err(LearnError::Invalid(why));
+    }
     let out = versions_dir(&request.data_dir).join(&name);
     let paths = LearnPaths {
         base: request.base.clone(),
@@ -217,6 +236,7 @@ pub async fn learn_from_history(
         |rows: &[StepReport]| rows.iter().map(|r| r.loss).sum::<f32>() / rows.len().max(1) as f32;
     let card = VersionCard {
         name,
+        label: None,
         path: out,
         parent: request.base_name,
         parent_hash,

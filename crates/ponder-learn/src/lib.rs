@@ -3,11 +3,13 @@
 //! result as a model folder in the data directory with a card saying where it came from, and what
 //! [`evaluate`] measured on held-out questions before and after.
 //!
-//! Architecture invariant: this crate reads the store only through `ponder-export` and writes no SQL;
-//! the trainer sees files, never the database.
+//! Architecture invariant: this crate reads the store only through `ponder-export` and the store's
+//! read methods (the Learn page's counts), never writes to it, and writes no SQL; the trainer sees
+//! files, never the database.
 
 pub mod evaluate;
 mod history_run;
+pub mod preview;
 pub mod rehearsal;
 pub mod snapshot;
 pub mod versions;
@@ -17,8 +19,9 @@ use std::path::PathBuf;
 pub use history_run::{
     learn_from_history, settings_for, unfinished_runs, LearnRequest, SettingsChoice,
 };
+pub use preview::{plan_run, LearnPlan, TeachSample};
 pub use snapshot::{snapshot, Snapshot};
-pub use versions::{delete_version, list_versions, versions_dir, VersionCard};
+pub use versions::{delete_version, list_versions, rename_version, versions_dir, VersionCard};
 
 /// Whether `name` is the bundled ponder-tiny or a version learned from it (`ponder-tiny-learned-2`):
 /// the models whose training mix and held-out problems Ponder itself has.

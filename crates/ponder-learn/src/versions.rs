@@ -14,6 +14,9 @@ use crate::LearnError;
 pub struct VersionCard {
     /// The folder's name (`ponder-tiny-learned-1`), which is how answers name it.
     pub name: String,
+    /// What the person calls it (renaming changes only this, so answers stay traceable to `name`).
+    #[serde(default)]
+    pub label: Option<String>,
     /// The folder.
     pub path: PathBuf,
     /// The model it learned from, as answers name it.
@@ -85,11 +88,12 @@ fn readme_text(c: &VersionCard) -> String {
     };
     let n = &c.counts;
     format!(
-        "# {name}\n\nLearned by Ponder from the ratings in this computer's history.\n\n\
+        "# {name}{label}\n\nLearned by Ponder from the ratings in this computer's history.\n\n\
          - Parent: `{parent}` ({hash})\n- Method: {methods} ({how}), {steps} steps in {secs:.0} s, loss {l0:.3} → {l1:.3}\n\
          - Data `{data}`: {sft} answers to imitate, {pairs} pairs, {up} thumbs up and {down} down, {refs} questions with a reference{rehearsal}\n\n\
          {eval}\n",
         name = c.name,
+        label = c.label.as_deref().map(|l| format!(" ({l})")).unwrap_or_default(),
         parent = c.parent,
         hash = c.parent_hash.as_deref().unwrap_or("weights not hashed"),
         methods = methods.join(" + "),
@@ -151,6 +155,26 @@ pub fn list_versions(data_dir: &Path) -> Vec<VersionCard> {
         .collect();
     cards.sort_by_key(|c| (c.created_at, c.name.clone()));
     cards
+}
+
+/// Gives version `name` the label people see (`None` or blank: none); its folder and the name its
+/// answers carry stay as they are.
+pub fn rename_version(
+    data_dir: &Path,
+    name: &str,
+    label: Option<&str>,
+) -> Result<VersionCard, LearnError> {
+    let mut card = list_versions(data_dir)
+        .into_iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| LearnError::Invalid(format!("no learned version is called {name}")))?;
+    let label = label.map(str::trim).filter(|l| !l.is_empty());
+    if label.is_some_and(|l| l.chars().count() > 80) {
+        return Err(LearnError::Invalid("a version's name is at most 80 characters".into()));
+    }
+    card.label = label.map(str::to_string);
+    write_card(&card)?;
+    Ok(card)
 }
 
 /// Deletes the version `name` (only a folder under the versions directory with a card).

@@ -1,8 +1,11 @@
-//! Asking, regenerating and stopping; answers stream over a channel in batches of about one frame.
+//! Asking, regenerating, continuing from a fixed step and stopping; answers stream over a channel in batches of about one frame.
 
 use std::sync::Arc;
 
-use ponder_app::{AnswerBatch, AnswerSink, AskRequest, RegenerateRequest, Started};
+use ponder_app::{
+    AnswerBatch, AnswerSink, AskRequest, FixStepRequest, RegenerateRequest, Started, Verdict,
+};
+use ponder_store::MessageId;
 use tauri::ipc::Channel;
 
 use super::AppState;
@@ -37,6 +40,22 @@ pub async fn regenerate(
     on_batch: Channel<AnswerBatch>,
 ) -> CmdResult<Started> {
     Ok(app.regenerate(request, Arc::new(ChannelSink(on_batch))).await?)
+}
+
+/// Continues an answer's question from the person's fixed step, into a new branch, streamed like `ask`.
+#[tauri::command]
+pub async fn fix_step(
+    app: AppState<'_>,
+    request: FixStepRequest,
+    on_batch: Channel<AnswerBatch>,
+) -> CmdResult<Started> {
+    Ok(app.fix_step(request, Arc::new(ChannelSink(on_batch))).await?)
+}
+
+/// Grades an answer where a reference exists (the person's better answer, or the question's arithmetic).
+#[tauri::command]
+pub async fn grade_answer(app: AppState<'_>, answer_id: MessageId) -> CmdResult<Option<Verdict>> {
+    Ok(app.grade_answer(answer_id).await?)
 }
 
 /// Stops a running answer, keeping what was written.

@@ -4,6 +4,7 @@
 pub mod chat;
 pub mod export;
 pub mod history;
+pub mod learning;
 pub mod models;
 pub mod ratings;
 pub mod settings;

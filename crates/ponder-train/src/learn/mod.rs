@@ -9,6 +9,7 @@
 pub mod checkpoint;
 pub mod cli;
 pub mod data;
+pub mod estimate;
 pub mod plan;
 pub mod preference;
 mod prepare;
@@ -19,6 +20,7 @@ pub mod sample;
 pub mod steps;
 pub mod verify;
 
+pub use estimate::{estimate_run, RunEstimate};
 pub use plan::{default_methods, estimate_memory, DataCounts, LearnData, LearnSettings};
 pub use rollout::RewardFn;
 pub use run::{

@@ -4,11 +4,11 @@
 import { getContext, setContext } from "svelte";
 import { type MessageKey, t } from "../i18n/messages";
 import type { Backend } from "../ipc/backend";
-import type { LoadProgress, ModelStatus, RepairSummary } from "../ipc/types";
+import type { LoadProgress, ModelChoice, ModelStatus, RepairSummary } from "../ipc/types";
 import { DEFAULTS, type Settings, choiceFor, parseSettings } from "../settings/settings";
 import { errorOf } from "./errors";
 
-export type View = "chat" | "settings" | "export";
+export type View = "chat" | "settings" | "export" | "learn" | "compare";
 
 export interface Toast {
   id: number;
@@ -88,17 +88,30 @@ export class AppState {
       this.fail({ kind: "invalid", message: this.t("model.missing_path") });
       return;
     }
+    await this.loadChoice(choice);
+  }
+
+  /** Loads `choice` (the settings stay as they are); false when it failed (the failure is shown). */
+  async loadChoice(choice: ModelChoice): Promise<boolean> {
     this.model = { state: "loading", choice };
     this.progress = { stage: "checking" };
     try {
       this.model = await this.backend.loadModel(choice, (p) => (this.progress = p));
+      return true;
     } catch (e) {
       const err = errorOf(e);
       this.model = { state: "failed", kind: err.kind, message: err.message };
       if (err.kind !== "cancelled") this.fail(e);
+      return false;
     } finally {
       this.progress = null;
     }
+  }
+
+  /** Makes the model folder `path` (a learned version) the model in use, now and at the next start. */
+  async useFolder(path: string): Promise<void> {
+    await this.update({ model: { ...this.settings.model, source: "folder", folder: path, quantization: "none" } });
+    await this.loadModel();
   }
 
   async cancelDownload(): Promise<void> {

@@ -1,5 +1,6 @@
 // The conversation on screen and the turn being generated: asking, editing a question (a new branch),
-// regenerating (a new sibling answer), stopping, moving between branches and keeping ratings in step.
+// regenerating (a new sibling answer), continuing from a fixed step (a new branch), stopping, moving
+// between branches and keeping ratings in step.
 // Streamed events are handed over once per frame (FrameBatcher) and applied to LiveAnswers.
 import { SvelteMap } from "svelte/reactivity";
 import type { Backend, RunningAnswer } from "../ipc/backend";
@@ -30,6 +31,8 @@ export class ChatSession {
   readonly live = new SvelteMap<number, LiveAnswer>();
   readonly rows: Row[] = $derived(buildRows(this.thread, this.pending, this.run));
   private handle: RunningAnswer | null = null;
+  /** A fix's words: the new answer's thinking starts with them (the engine streams only the model's). */
+  private seed: string | null = null;
   private batcher: FrameBatcher<AnswerEvent>;
 
   constructor(
@@ -57,6 +60,7 @@ export class ChatSession {
       if (!live) {
         live = new LiveAnswer(id, events[0]?.candidate ?? 0, this.hooks.paneMode());
         this.live.set(id, live);
+        if (this.seed) live.apply([{ type: "thinking", data: this.seed }], now);
         if (this.run && !this.run.answerIds.includes(id)) {
           this.run.answerIds = [...this.run.answerIds, id].sort(
             (a, b) => (this.live.get(a)?.candidate ?? 0) - (this.live.get(b)?.candidate ?? 0),
@@ -138,6 +142,23 @@ export class ChatSession {
     await this.follow(() => this.backend.regenerate(request, (events) => this.batcher.push(...events)), false);
   }
 
+  /** Continues `answerId`'s question from the person's fixed step (whole lines), into a new branch
+   * beside it; false when it could not start. */
+  async fixStep(answerId: number, personThinking: string): Promise<boolean> {
+    const answer = this.thread?.messages.find((m) => m.id === answerId);
+    if (this.running || !answer || answer.parent_id === null || !personThinking.trim()) return false;
+    this.run = { questionId: answer.parent_id, answerIds: [] };
+    this.seed = personThinking.endsWith("\n") ? personThinking : `${personThinking}\n`;
+    const request = {
+      ...this.hooks.options(),
+      thinking: true,
+      candidates: 1,
+      answer_id: answerId,
+      person_thinking: personThinking,
+    };
+    return this.follow(() => this.backend.fixStep(request, (events) => this.batcher.push(...events)), false);
+  }
+
   /** Regenerates the answer to the last question on screen. */
   regenerateLast(): Promise<void> {
     const q = lastQuestion(this.thread);
@@ -153,6 +174,7 @@ export class ChatSession {
       this.hooks.fail(e);
       this.run = null;
       this.pending = null;
+      this.seed = null;
       return false;
     }
     try {
@@ -170,6 +192,7 @@ export class ChatSession {
       this.handle = null;
       this.run = null;
       this.pending = null;
+      this.seed = null;
       await this.reload();
       this.hooks.changed();
     }

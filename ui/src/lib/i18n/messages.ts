@@ -1,5 +1,7 @@
 // The window's words in English and Simplified Chinese. Every key exists in both (a test checks).
 
+import { learnEn, learnZh } from "./messages-learn";
+
 export type Language = "en" | "zh";
 
 const en = {
@@ -193,6 +195,7 @@ const en = {
   "first_run.bundled":
     "Ponder comes with ponder-tiny, a small model of our own that works through arithmetic step by step, so it works offline right away; pick a real Qwen model in Settings.",
   "first_run.start": "Start",
+  ...learnEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -385,6 +388,7 @@ const zh: Record<MessageKey, string> = {
   "first_run.bundled":
     "Ponder 自带 ponder-tiny：我们自己训练的小模型，会一步一步地算算术，离线即可使用；可在设置中换成真正的 Qwen 模型。",
   "first_run.start": "开始",
+  ...learnZh,
 };
 
 export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en, zh };

@@ -6,13 +6,20 @@ import type {
   AskRequest,
   ExportSummary,
   ExportRequest,
+  FixStepRequest,
+  LearnPlan,
+  LearnStartRequest,
+  LearningStatus,
   LoadProgress,
   ModelChoice,
   ModelEntry,
   ModelStatus,
+  PairTally,
   RatingStats,
   RegenerateRequest,
   RepairSummary,
+  Verdict,
+  VersionSummary,
 } from "./types";
 import type { ConversationPage, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./types";
 
@@ -34,6 +41,11 @@ export interface Backend {
   ask(request: AskRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer>;
   /** New answers (siblings of the existing ones) to a question already asked. */
   regenerate(request: RegenerateRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer>;
+  /** Continues an answer's question from the person's fixed step, into a new branch beside it. */
+  fixStep(request: FixStepRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer>;
+  /** Whether an answer is right, where something says what right is (the person's better answer, the
+   * question's arithmetic); null where nothing does. */
+  gradeAnswer(answerId: number): Promise<Verdict | null>;
 
   // History
   /** Conversations, most recent activity first. */
@@ -53,6 +65,24 @@ export interface Backend {
   clearRating(answerId: number): Promise<void>;
   /** Up/down counts per day and per model, for the export view's chart. */
   ratingStats(): Promise<RatingStats>;
+
+  // Learning from the ratings
+  /** What a run would learn from (counts, samples), the methods and why, its cost against this machine. */
+  learnPlan(request: LearnStartRequest): Promise<LearnPlan>;
+  /** Starts (or resumes) a run in the background; `onStatus` gets every step and the end. */
+  startLearning(request: LearnStartRequest, onStatus: (status: LearningStatus) => void): Promise<void>;
+  /** Stops the run after its current step; it can be resumed. */
+  cancelLearning(): Promise<void>;
+  /** Where learning is, also a run an earlier session left unfinished. */
+  learningStatus(): Promise<LearningStatus>;
+  /** Learned versions, oldest first. */
+  listVersions(): Promise<VersionSummary[]>;
+  /** Gives a version the name people see (its answers keep the name they carry). */
+  renameVersion(name: string, label: string): Promise<VersionSummary>;
+  /** Deletes a version (refused for the model in use). */
+  deleteVersion(name: string): Promise<void>;
+  /** Wins and ties of every pair of models rated on the same questions. */
+  comparisonTally(): Promise<PairTally[]>;
 
   // Settings (the window owns their shape; Rust stores the JSON in the data folder)
   loadSettings(): Promise<unknown>;

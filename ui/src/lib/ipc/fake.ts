@@ -2,35 +2,33 @@
 // "answers" scripted text, in batches, like the real one, and keeps history, ratings, settings and a
 // pretend model in memory. Tests can inspect `calls` and make any method fail with `failNext`.
 import type { Backend, RunningAnswer } from "./backend";
+import { fakeExport } from "./fake-export";
+import { fakeStream } from "./fake-stream";
+import { FakeLearning } from "./fake-learning";
 import { FakeStore } from "./fake-store";
-import { MAX_CANDIDATES } from "./types";
 import type {
   AnswerEvent,
-  AnswerOptions,
   AskRequest,
   ExportSummary,
   ExportRequest,
-  FinishReason,
   ErrorBody,
   ErrorKind,
+  FixStepRequest,
+  LearnPlan,
+  LearnStartRequest,
+  LearningStatus,
   LoadProgress,
   ModelChoice,
   ModelEntry,
   ModelStatus,
+  PairTally,
   RatingStats,
   RegenerateRequest,
   RepairSummary,
+  Verdict,
+  VersionSummary,
 } from "./types";
-import type {
-  ConversationPage,
-  GenerationOutcome,
-  PageCursor,
-  Rating,
-  RatingInput,
-  SearchHit,
-  SearchQuery,
-  Thread,
-} from "./types";
+import type { ConversationPage, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./types";
 
 export interface Script {
   thinking: string[];
@@ -62,6 +60,8 @@ const BUNDLED: ModelStatus = {
 export class FakeBackend implements Backend {
   private lastId = 0;
   private store = new FakeStore(() => ++this.lastId);
+  /** Learning runs, versions and the comparison tally. */
+  readonly learning: FakeLearning;
   readonly asked: AskRequest[] = [];
   readonly regenerated: RegenerateRequest[] = [];
   /** Every call made, in order, with its arguments (callbacks left out). */
@@ -81,6 +81,7 @@ export class FakeBackend implements Backend {
     private tick: () => Promise<void> = () => Promise.resolve(),
     options: FakeOptions = {},
   ) {
+    this.learning = new FakeLearning(this.store, tick);
     this.settingsBlob = options.settings ?? null;
     this.status = options.status ?? BUNDLED;
     this.models = options.models ?? [
@@ -129,7 +130,16 @@ export class FakeBackend implements Backend {
     this.asked.push(request);
     const conversationId = request.conversation_id ?? this.store.startConversation(request.text);
     const question = this.store.add(conversationId, request.parent_id, "user", request.text);
-    return this.stream(conversationId, question.id, request, this.script(request), model, onEvents);
+    return fakeStream(
+      this.store,
+      this.tick,
+      conversationId,
+      question.id,
+      request,
+      this.script(request),
+      model,
+      onEvents,
+    );
   }
 
   async regenerate(request: RegenerateRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer> {
@@ -144,100 +154,98 @@ export class FakeBackend implements Backend {
       parent_id: question.parent_id,
       text: question.content,
     };
-    return this.stream(question.conversation_id, question.id, request, this.script(asked), model, onEvents);
-  }
-
-  /** What the store keeps of a finished generation (a pretend 1.5 s of thinking). */
-  private outcome(thinking: number, answer: number, reason: FinishReason): GenerationOutcome {
-    const finish = typeof reason === "object" ? "error" : reason;
-    return {
-      prompt_tokens: 10,
-      thinking_tokens: thinking,
-      answer_tokens: answer,
-      time_to_first_token_ms: 5,
-      thinking_ms: thinking > 0 ? 1500 : null,
-      total_ms: 2000,
-      finish_reason: finish,
-      error: typeof reason === "object" ? reason.error : null,
-    };
-  }
-
-  private stream(
-    conversationId: number,
-    questionId: number,
-    options: AnswerOptions,
-    script: Script,
-    model: string,
-    onEvents: (events: AnswerEvent[]) => void,
-  ): RunningAnswer {
-    const count = Math.max(1, Math.min(MAX_CANDIDATES, options.candidates));
-    const answers = Array.from({ length: count }, () =>
-      this.store.add(conversationId, questionId, "assistant", "", model),
+    return fakeStream(
+      this.store,
+      this.tick,
+      question.conversation_id,
+      question.id,
+      request,
+      this.script(asked),
+      model,
+      onEvents,
     );
-    const first = answers[0];
-    if (first) this.store.setActive(first.id);
-    const thinking = options.thinking ? script.thinking : [];
-    const steps: AnswerEvent["event"][] = [
-      ...thinking.map((data) => ({ type: "thinking" as const, data })),
-      ...script.answer.map((data) => ({ type: "answer" as const, data })),
-    ];
-    let stopped = false;
-    const finish = (reason: FinishReason) => {
-      for (const m of answers) {
-        m.status =
-          reason === "stop" || reason === "length" ? "complete" : reason === "cancelled" ? "stopped" : "failed";
-        m.updated_at = this.store.now();
-        m.generation = {
-          settings: {
-            model: {
-              id: m.model ?? "ponder-tiny",
-              path: null,
-              file_hash: null,
-              architecture: "qwen3",
-              quantization: null,
-              device: "cpu",
-            },
-            sampling: { temperature: 0.6 },
-            thinking_enabled: thinking.length > 0,
-            thinking_budget: null,
-            app_version: "0.1.0",
-          },
-          outcome: this.outcome(thinking.length, script.answer.length, reason),
-        };
-      }
-      onEvents(
-        answers.map((m, candidate) => ({ candidate, answer_id: m.id, event: { type: "finished", data: reason } })),
-      );
+  }
+
+  async fixStep(request: FixStepRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer> {
+    this.enter("fixStep", request);
+    const model = this.modelId();
+    const fixed = this.store.message(request.answer_id);
+    if (fixed.role !== "assistant" || fixed.parent_id === null)
+      throw { kind: "invalid", message: "only an answer's thinking can be fixed" };
+    const question = this.store.message(fixed.parent_id);
+    const options = { ...request, thinking: true, candidates: 1 };
+    const asked: AskRequest = {
+      ...options,
+      conversation_id: question.conversation_id,
+      parent_id: question.parent_id,
+      text: question.content,
     };
-    const run = async () => {
-      for (const step of steps) {
-        await this.tick();
-        if (stopped) return finish("cancelled");
-        for (const m of answers) {
-          if (step.type === "thinking") m.thinking = (m.thinking ?? "") + step.data;
-          else if (step.type === "answer") m.content += step.data;
-        }
-        onEvents(answers.map((m, candidate) => ({ candidate, answer_id: m.id, event: step })));
-      }
-      const usage = {
-        prompt_tokens: 10,
-        thinking_tokens: thinking.length,
-        answer_tokens: script.answer.length,
-        time_to_first_token_ms: 5,
-        tokens_per_second: 100,
-      };
-      onEvents(answers.map((m, candidate) => ({ candidate, answer_id: m.id, event: { type: "usage", data: usage } })));
-      finish(script.error ? { error: script.error } : "stop");
-    };
-    const done = run();
-    return {
-      conversationId,
-      questionId,
-      stop: async () => {
-        stopped = true;
-      },
-      done,
-    };
+    const words = request.person_thinking.endsWith("\n") ? request.person_thinking : `${request.person_thinking}\n`;
+    const fix = { from: fixed.id, person_thinking: words };
+    return fakeStream(
+      this.store,
+      this.tick,
+      question.conversation_id,
+      question.id,
+      options,
+      this.script(asked),
+      model,
+      onEvents,
+      fix,
+    );
+  }
+
+  async gradeAnswer(answerId: number): Promise<Verdict | null> {
+    this.enter("gradeAnswer", answerId);
+    const answer = this.store.message(answerId);
+    if (answer.parent_id === null) throw { kind: "invalid", message: "only an answer can be graded" };
+    const m = /(\d+)\s*([+\-×x*])\s*(\d+)/.exec(this.store.message(answer.parent_id).content);
+    if (!m) return null;
+    const [a, b] = [Number(m[1]), Number(m[3])];
+    const reference = String(m[2] === "+" ? a + b : m[2] === "-" ? a - b : a * b);
+    const numbers = answer.content.match(/-?\d+/g) ?? [];
+    return { correct: numbers[numbers.length - 1] === reference, reference };
+  }
+
+  async learnPlan(request: LearnStartRequest): Promise<LearnPlan> {
+    this.enter("learnPlan", request);
+    return this.learning.plan(request);
+  }
+
+  async startLearning(request: LearnStartRequest, onStatus: (status: LearningStatus) => void): Promise<void> {
+    this.enter("startLearning", request);
+    const base = request.base?.split("/").filter(Boolean).pop() ?? "ponder-tiny";
+    await this.learning.start(request, onStatus, base);
+  }
+
+  async cancelLearning(): Promise<void> {
+    this.enter("cancelLearning");
+    this.learning.cancel();
+  }
+
+  async learningStatus(): Promise<LearningStatus> {
+    this.enter("learningStatus");
+    return this.learning.status;
+  }
+
+  async listVersions(): Promise<VersionSummary[]> {
+    this.enter("listVersions");
+    return this.learning.versions.map((v) => ({ ...v }));
+  }
+
+  async renameVersion(name: string, label: string): Promise<VersionSummary> {
+    this.enter("renameVersion", name, label);
+    return this.learning.rename(name, label);
+  }
+
+  async deleteVersion(name: string): Promise<void> {
+    this.enter("deleteVersion", name);
+    this.learning.remove(name, this.status.state === "ready" ? this.status.info.name : null);
+  }
+
+  async comparisonTally(): Promise<PairTally[]> {
+    this.enter("comparisonTally");
+    return this.learning.tally();
   }
 
   async listConversations(limit: number, after: PageCursor | null): Promise<ConversationPage> {
@@ -368,43 +376,7 @@ export class FakeBackend implements Backend {
 
   async exportRatings(request: ExportRequest, onProgress: (done: number) => void): Promise<ExportSummary> {
     this.enter("exportRatings", request);
-    if (request.formats.length === 0) throw { kind: "invalid", message: "choose at least one format" };
-    const chosen = this.store.rated().filter(({ message, model }) => {
-      const r = message.rating;
-      if (!r) return false;
-      if (request.models.length > 0 && !request.models.includes(model)) return false;
-      if (request.vote && r.answer !== request.vote) return false;
-      if (request.since_ms !== null && r.updated_at < request.since_ms) return false;
-      if (request.until_ms !== null && r.updated_at > request.until_ms) return false;
-      return request.tags.every((t) => (r.tags as string[]).includes(t));
-    });
-    chosen.forEach((_, i) => onProgress(i + 1));
-    const up = chosen.filter(({ message }) => message.rating?.answer === "up").length;
-    const down = chosen.filter(({ message }) => message.rating?.answer === "down").length;
-    const pairs = Math.min(up, down);
-    const test = Math.round(chosen.length * request.test_fraction);
-    const rows: Record<string, number> = {};
-    for (const format of request.formats) {
-      const n = format === "dpo" ? pairs : format === "sft" ? up : format === "archive" ? chosen.length : up + down;
-      const testRows = Math.min(n, Math.round(n * request.test_fraction));
-      rows[`${format}/train.jsonl`] = n - testRows;
-      if (test > 0) rows[`${format}/test.jsonl`] = testRows;
-    }
-    return {
-      rows,
-      rated: chosen.length,
-      up,
-      down,
-      pairs,
-      cross_model_pairs: 0,
-      skipped_inline: 0,
-      identical_pairs: 0,
-      contradictory_kto: 0,
-      kto_desirable: up,
-      kto_undesirable: down,
-      system_prompts: false,
-      folder: request.folder,
-    };
+    return fakeExport(this.store, request, onProgress);
   }
 
   async openExternal(url: string): Promise<void> {

@@ -9,14 +9,21 @@ import type {
   ExportSummary,
   ExportRequest,
   ErrorBody,
+  FixStepRequest,
+  LearnPlan,
+  LearnStartRequest,
+  LearningStatus,
   LoadProgress,
   ModelChoice,
   ModelEntry,
   ModelStatus,
+  PairTally,
   RatingStats,
   RegenerateRequest,
   RepairSummary,
   Started,
+  Verdict,
+  VersionSummary,
 } from "./types";
 import type { ConversationPage, PageCursor, Rating, RatingInput, SearchHit, SearchQuery, Thread } from "./types";
 
@@ -37,7 +44,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 /** Starts a streaming command and ties its channel to a RunningAnswer. */
 async function stream(
   command: string,
-  request: AskRequest | RegenerateRequest,
+  request: AskRequest | RegenerateRequest | FixStepRequest,
   onEvents: (events: AnswerEvent[]) => void,
 ): Promise<RunningAnswer> {
   let finish!: () => void;
@@ -70,6 +77,48 @@ export class TauriBackend implements Backend {
 
   regenerate(request: RegenerateRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer> {
     return stream("regenerate", request, onEvents);
+  }
+
+  fixStep(request: FixStepRequest, onEvents: (events: AnswerEvent[]) => void): Promise<RunningAnswer> {
+    return stream("fix_step", request, onEvents);
+  }
+
+  gradeAnswer(answerId: number): Promise<Verdict | null> {
+    return call("grade_answer", { answerId });
+  }
+
+  learnPlan(request: LearnStartRequest): Promise<LearnPlan> {
+    return call("learn_plan", { request });
+  }
+
+  startLearning(request: LearnStartRequest, onStatus: (status: LearningStatus) => void): Promise<void> {
+    const channel = new Channel<LearningStatus>();
+    channel.onmessage = onStatus;
+    return call("start_learning", { request, onStatus: channel });
+  }
+
+  cancelLearning(): Promise<void> {
+    return call("cancel_learning");
+  }
+
+  learningStatus(): Promise<LearningStatus> {
+    return call("learning_status");
+  }
+
+  listVersions(): Promise<VersionSummary[]> {
+    return call("list_versions");
+  }
+
+  renameVersion(name: string, label: string): Promise<VersionSummary> {
+    return call("rename_version", { name, label });
+  }
+
+  deleteVersion(name: string): Promise<void> {
+    return call("delete_version", { name });
+  }
+
+  comparisonTally(): Promise<PairTally[]> {
+    return call("comparison_tally");
   }
 
   listConversations(limit: number, after: PageCursor | null): Promise<ConversationPage> {

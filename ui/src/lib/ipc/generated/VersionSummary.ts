@@ -12,6 +12,10 @@ export type VersionSummary = {
  */
 name: string, 
 /**
+ * What the person renamed it to, if they did.
+ */
+label: string | null, 
+/**
  * Its folder (load it as a folder).
  */
 path: string, 

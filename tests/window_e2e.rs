@@ -74,27 +74,7 @@ fn ask(w: &Window, question: &str) {
 
 /// Waits until no answer is generating, and returns the last answer's text.
 fn wait_answered(w: &Window) -> String {
-    let s = &w.session;
-    // Finished means not busy *and* showing its actions (which only a saved, finished answer has), and
-    // its text no longer changing: WebKit's display can trail the DOM by a frame under load.
-    let last_text = || s.find_all(".answer").last().map(|a| s.text(a)).unwrap_or_default();
-    let mut seen = String::new();
-    wait_until(
-        LONG,
-        || {
-            let done = s.try_find(".answer[aria-busy=\"true\"]").is_none()
-                && s.try_find(".answer .actions .icon-btn").is_some();
-            let text = if done { last_text() } else { String::new() };
-            let settled = done && !text.is_empty() && text == seen;
-            seen = text;
-            if !settled {
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            settled
-        },
-        "the answer to finish",
-    );
-    seen
+    window::wait_answered(&w.session, "", LONG)
 }
 
 /// Rows of `<stem>.jsonl`, or of `<stem>_train.jsonl` and `<stem>_test.jsonl` when the export split them.

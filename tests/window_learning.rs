@@ -25,32 +25,9 @@ fn ask(s: &Session, question: &str) {
     s.type_into(&composer, &format!("{question}\u{E007}"));
 }
 
-/// Waits until the last answer of the chat has finished and stopped changing; returns its text.
+/// Waits until the last answer in `scope` has finished and stopped changing; returns its text.
 fn wait_answered(s: &Session, scope: &str) -> String {
-    let mut seen = String::new();
-    wait_until(
-        LONG,
-        || {
-            let busy = s.try_find(&format!("{scope} .answer[aria-busy=\"true\"]")).is_some();
-            let done = !busy && s.try_find(&format!("{scope} .answer .actions")).is_some();
-            let text = if done {
-                s.find_all(&format!("{scope} .answer"))
-                    .last()
-                    .map(|a| s.text(a))
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            };
-            let settled = done && !text.is_empty() && text == seen;
-            seen = text;
-            if !settled {
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            settled
-        },
-        "the answer to finish",
-    );
-    seen
+    window::wait_answered(s, scope, LONG)
 }
 
 /// Opens a page from the sidebar ("New chat" opens an empty chat).
@@ -225,7 +202,8 @@ fn rate_fix_learn_use_compare_and_find_the_version() {
 
     nav(s, "Learn");
     if s.try_find(".learn .result").is_none() {
-        s.wait_for(".learn .progress .line", LONG);
+        let progress = s.wait_for(".learn .progress", LONG);
+        s.script("arguments[0].scrollIntoView({block: 'end'})", json!([el(&progress)]));
         w.screenshot(&shots.join("learn-running.png"));
     }
     let result = s.wait_for(".learn .result", RUN);

@@ -178,3 +178,31 @@ pub fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool, what: &str) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Waits until no answer in `scope` (a CSS selector, "" for the whole page) is generating and the last
+/// one shows its actions (only a saved, finished answer has them) with a text that no longer changes
+/// (WebKit's display can trail the DOM by a frame under load); returns that text.
+pub fn wait_answered(s: &Session, scope: &str, limit: Duration) -> String {
+    let answers = format!("{scope} .answer");
+    let mut seen = String::new();
+    wait_until(
+        limit,
+        || {
+            let busy = s.try_find(&format!("{answers}[aria-busy=\"true\"]")).is_some();
+            let done = !busy && s.try_find(&format!("{answers} .actions .icon-btn")).is_some();
+            let text = if done {
+                s.find_all(&answers).last().map(|a| s.text(a)).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let settled = done && !text.is_empty() && text == seen;
+            seen = text;
+            if !settled {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            settled
+        },
+        "the answer to finish",
+    );
+    seen
+}

@@ -98,7 +98,11 @@ pub async fn plan_run(
     request: &LearnRequest,
     choice: &SettingsChoice,
 ) -> Result<LearnPlan, LearnError> {
-    let scratch = request.data_dir.join("learning").join(format!(".plan-{}", std::process::id()));
+    // One folder per plan: the page plans again as settings change, and two plans may overlap.
+    static PLANS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = PLANS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let scratch =
+        request.data_dir.join("learning").join(format!(".plan-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     let snap = snapshot(store, &scratch, request.held_out).await;
     let _ = std::fs::remove_dir_all(&scratch);

@@ -18,6 +18,20 @@ async function rateUp(answer: HTMLElement): Promise<void> {
   await waitFor(() => expect(up.getAttribute("aria-pressed")).toBe("true"));
 }
 
+/** One answer rated up, then (with `learned`) a finished run on the Learn page. */
+async function ratedOnce(learned = false): Promise<FakeBackend> {
+  const { backend } = setup({ script: SCRIPT });
+  await ask("What is 12 + 30?");
+  await settled();
+  await rateUp(answers()[0] as HTMLElement);
+  if (learned) {
+    await go("Learn");
+    await fireEvent.click(await screen.findByRole("button", { name: "Start learning" }));
+    await screen.findByText(/is ready/);
+  }
+  return backend;
+}
+
 /** Opens a page from the sidebar. */
 async function go(name: string): Promise<void> {
   const sidebar = document.querySelector("nav.sidebar") as HTMLElement;
@@ -60,10 +74,7 @@ describe("fixing a step", () => {
 
 describe("the Learn page", () => {
   it("shows what the ratings teach, runs, reports progress to the end and uses the new version", async () => {
-    const { backend } = setup({ script: SCRIPT });
-    await ask("What is 12 + 30?");
-    await settled();
-    await rateUp(answers()[0] as HTMLElement);
+    const backend = await ratedOnce();
     await go("Learn");
     await screen.findByText("answers to imitate");
     expect(await screen.findByText(/good answers only: SFT/)).toBeTruthy();
@@ -88,11 +99,8 @@ describe("the Learn page", () => {
   });
 
   it("a cancelled run offers to resume and resumes to the end", async () => {
-    const { backend } = setup({ script: SCRIPT });
+    const backend = await ratedOnce();
     backend.learning.steps = 400;
-    await ask("What is 12 + 30?");
-    await settled();
-    await rateUp(answers()[0] as HTMLElement);
     await go("Learn");
     await fireEvent.click(await screen.findByRole("button", { name: "Start learning" }));
     await fireEvent.click(await screen.findByRole("button", { name: "Cancel" }));
@@ -105,13 +113,7 @@ describe("the Learn page", () => {
 
 describe("Compare", () => {
   it("hides which model wrote which answer until both are rated, then counts the comparison", async () => {
-    const { backend } = setup({ script: SCRIPT });
-    await ask("What is 12 + 30?");
-    await settled();
-    await rateUp(answers()[0] as HTMLElement);
-    await go("Learn");
-    await fireEvent.click(await screen.findByRole("button", { name: "Start learning" }));
-    await screen.findByText(/is ready/);
+    const backend = await ratedOnce(true);
     await go("Compare");
     const second = (await screen.findByRole("combobox", { name: "Second model" })) as HTMLSelectElement;
     await waitFor(() => expect(second.value).toBe("ponder-tiny-learned-1"));
@@ -141,13 +143,7 @@ describe("Compare", () => {
 
 describe("versions in Settings", () => {
   it("lists each version with its lineage and renames, uses and deletes it", async () => {
-    const { backend } = setup({ script: SCRIPT });
-    await ask("What is 12 + 30?");
-    await settled();
-    await rateUp(answers()[0] as HTMLElement);
-    await go("Learn");
-    await fireEvent.click(await screen.findByRole("button", { name: "Start learning" }));
-    await screen.findByText(/is ready/);
+    const backend = await ratedOnce(true);
     await go("Settings");
     const version = (await screen.findByText("ponder-tiny-learned-1")).closest("li") as HTMLElement;
     expect(version.textContent).toContain("From ponder-tiny");

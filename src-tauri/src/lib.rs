@@ -46,6 +46,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::models::list_models,
         commands::models::load_model,
         commands::models::cancel_download,
+        commands::models::suggestions,
         commands::system::pick_path,
         commands::export::export_ratings,
         commands::system::open_external,

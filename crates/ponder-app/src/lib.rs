@@ -14,6 +14,7 @@ mod learning;
 mod models;
 mod settings;
 mod stats;
+mod suggestions;
 mod turns;
 
 use std::path::PathBuf;
@@ -35,6 +36,7 @@ pub use ponder_engine::cpu_support;
 pub use ponder_error_kind::{ErrorBody, ErrorKind};
 pub use ponder_learn::{LearnPlan, TeachSample};
 pub use stats::{RatingDay, RatingStats};
+pub use suggestions::suggestions_for;
 pub use turns::{
     AnswerBatch, AnswerEvent, AnswerSink, AskRequest, FixStepRequest, RegenerateRequest, Started,
 };

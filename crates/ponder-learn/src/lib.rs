@@ -25,7 +25,7 @@ pub use versions::{delete_version, list_versions, rename_version, versions_dir, 
 
 /// Whether `name` is the bundled ponder-tiny or a version learned from it (`ponder-tiny-learned-2`):
 /// the models whose training mix and held-out problems Ponder itself has.
-pub(crate) fn bundled_lineage(name: &str) -> bool {
+pub fn bundled_lineage(name: &str) -> bool {
     name.starts_with("ponder-tiny")
 }
 

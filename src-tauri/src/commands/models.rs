@@ -33,6 +33,12 @@ pub async fn load_model(
     Ok(app.load_model(choice, progress).await?)
 }
 
+/// The first screen's suggestions for the model in use, in `language`.
+#[tauri::command]
+pub fn suggestions(app: AppState<'_>, language: String) -> Vec<String> {
+    app.suggestions(&language)
+}
+
 /// Cancels a download in progress.
 #[tauri::command]
 pub fn cancel_download(app: AppState<'_>) {

@@ -94,6 +94,9 @@ export interface Backend {
   listModels(): Promise<ModelEntry[]>;
   /** Frees the current model and loads another (downloading a hub id first); progress as it goes. */
   loadModel(choice: ModelChoice, onProgress: (p: LoadProgress) => void): Promise<ModelStatus>;
+  /** The first screen's suggestions for the model in use, in `language` (problems the bundled model
+   * answers right; general prompts for any other model). */
+  suggestions(language: string): Promise<string[]>;
   /** Stops a download in progress (a later load resumes it). */
   cancelDownload(): Promise<void>;
 

@@ -355,6 +355,16 @@ export class FakeBackend implements Backend {
     return this.status;
   }
 
+  async suggestions(language: string): Promise<string[]> {
+    this.enter("suggestions", language);
+    const name = this.status.state === "ready" ? this.status.info.name : "";
+    if (name.startsWith("ponder-tiny"))
+      return language === "zh"
+        ? ["347 + 589 等于多少？", "计算 58 + 27。"]
+        : ["What is 347 + 589?", "Compute 58 + 27."];
+    return language === "zh" ? ["“strawberry” 这个单词里有几个字母 r？"] : ['How many r\'s are in "strawberry"?'];
+  }
+
   async cancelDownload(): Promise<void> {
     this.enter("cancelDownload");
     this.downloadCancelled = true;

@@ -183,6 +183,10 @@ export class TauriBackend implements Backend {
     return call("load_model", { choice, onProgress: channel });
   }
 
+  suggestions(language: string): Promise<string[]> {
+    return call("suggestions", { language });
+  }
+
   cancelDownload(): Promise<void> {
     return call("cancel_download");
   }

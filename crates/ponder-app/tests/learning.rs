@@ -150,6 +150,7 @@ async fn a_run_trains_in_the_background_and_its_version_is_listed_loaded_used_an
         })
         .collect();
     assert_eq!(steps, (1..=version.steps).collect::<Vec<_>>(), "every step reported once");
+    assert_eq!(version.steps, plan.steps, "the plan counted the run's own steps");
     assert_eq!(version.methods, vec![Method::Sft]);
     assert_eq!(version.counts.sft, 2);
     assert_eq!(version.parent, "ponder-tiny");

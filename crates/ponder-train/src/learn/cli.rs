@@ -114,13 +114,7 @@ pub fn run(args: LearnArgs) -> Result<LearnReport, TrainError> {
     s.sample.max_new_tokens = args.max_new_tokens.unwrap_or(s.sample.max_new_tokens);
     s.batch_tokens = args.batch_tokens.unwrap_or(s.batch_tokens);
     s.seed = args.seed.unwrap_or(s.seed);
-    let bytes = if crate::weights::stored_dtype(&args.base) == candle_core::DType::BF16
-        && s.lora.is_some()
-    {
-        2
-    } else {
-        4
-    };
+    let bytes = super::plan::stored_bytes_per_weight(&args.base, &s);
     let estimate = estimate_memory(&cfg, &s, bytes, crate::loss::workers());
     let names: Vec<&str> = s.methods.iter().map(|m| m.as_str()).collect();
     eprintln!(

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::plan::{estimate_memory, LearnData, LearnSettings};
+use super::plan::{estimate_memory, stored_bytes_per_weight, LearnData, LearnSettings};
 use super::prepare::{encode_all, plan_work, Work};
 use super::render::ChatRenderer;
 use crate::arch::QwenConfig;
@@ -78,13 +78,7 @@ pub fn estimate_run(
         tokens += step;
     }
     let parameters = cfg.parameter_count();
-    let stored =
-        if crate::weights::stored_dtype(base) == candle_core::DType::BF16 && s.lora.is_some() {
-            2
-        } else {
-            4
-        };
-    let memory_bytes = estimate_memory(&cfg, s, stored, workers);
+    let memory_bytes = estimate_memory(&cfg, s, stored_bytes_per_weight(base, s), workers);
     // Forward 2 and backward 4 operations per parameter per token; frozen weights under LoRA skip their
     // own gradient (2 of the 4). GRPO's sampling is a forward pass only.
     let per_token = if s.lora.is_some() { 4.0 } else { 6.0 } * parameters as f64;

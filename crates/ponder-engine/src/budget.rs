@@ -17,34 +17,39 @@ pub struct ThinkTags {
     pub close: u32,
 }
 
-/// Once `budget` tokens have been generated inside an open thinking block, every token but `</think>`
-/// is masked, so the model closes its thinking and answers.
+/// Once the model has generated `budget` tokens inside an open thinking block, every token but
+/// `</think>` is masked, so it closes its thinking and answers. Only the model's own tokens count: a
+/// person's fixed step in the prompt, however long, does not spend the budget.
 pub struct ThinkingBudget {
     tags: ThinkTags,
     budget: usize,
+    /// The prompt ends inside a thinking block it opened (a continued fixed step), however far back.
+    prompt_opens: bool,
     /// Length of the prompt: the context the first sampling step sees.
     prompt_len: OnceLock<usize>,
 }
 
 impl ThinkingBudget {
-    /// A processor allowing `budget` thinking tokens.
-    pub fn new(tags: ThinkTags, budget: usize) -> Self {
-        Self { tags, budget, prompt_len: OnceLock::new() }
+    /// A processor allowing `budget` thinking tokens; `prompt_opens` when the prompt ends inside a
+    /// thinking block (a continuation), wherever its `<think>` is.
+    pub fn new(tags: ThinkTags, budget: usize, prompt_opens: bool) -> Self {
+        Self { tags, budget, prompt_opens, prompt_len: OnceLock::new() }
     }
 
     /// Whether the next token must be `</think>`, given the prompt and everything generated so far.
     pub fn must_close(&self, context: &[u32]) -> bool {
-        let prompt_len = *self.prompt_len.get_or_init(|| context.len());
-        let search_from = prompt_len.saturating_sub(PROMPT_TAIL).min(context.len());
-        let Some(open_at) = context[search_from..]
+        let prompt_len = (*self.prompt_len.get_or_init(|| context.len())).min(context.len());
+        let search_from = prompt_len.saturating_sub(PROMPT_TAIL);
+        let open_at = context[search_from..]
             .iter()
             .rposition(|&t| t == self.tags.open)
             .map(|i| i + search_from)
-        else {
+            .or(self.prompt_opens.then(|| prompt_len.saturating_sub(1)));
+        let Some(open_at) = open_at else {
             return false;
         };
-        let after = &context[open_at + 1..];
-        !after.contains(&self.tags.close) && after.len() >= self.budget
+        let generated = &context[(open_at + 1).max(prompt_len)..];
+        !context[open_at + 1..].contains(&self.tags.close) && generated.len() >= self.budget
     }
 }
 
@@ -73,7 +78,7 @@ mod tests {
 
     #[test]
     fn closes_after_the_budget_inside_an_open_block() {
-        let b = ThinkingBudget::new(TAGS, 3);
+        let b = ThinkingBudget::new(TAGS, 3, false);
         let prompt = [9, 9, 9];
         assert!(!b.must_close(&prompt));
         assert!(!b.must_close(&[9, 9, 9, 1, 5, 5]));
@@ -83,14 +88,36 @@ mod tests {
 
     #[test]
     fn counts_from_a_block_the_prompt_opened() {
-        let b = ThinkingBudget::new(TAGS, 2);
+        let b = ThinkingBudget::new(TAGS, 2, false);
         assert!(!b.must_close(&[9, 9, 1]));
         assert!(b.must_close(&[9, 9, 1, 5, 5]));
     }
 
     #[test]
+    fn a_fixed_step_in_the_prompt_does_not_spend_the_budget() {
+        // `<think>`, then a person's step of 12 tokens: past the tail, yet the block is open.
+        let b = ThinkingBudget::new(TAGS, 2, true);
+        let mut context = vec![9, 1];
+        context.extend([6; 12]);
+        assert!(!b.must_close(&context));
+        context.push(5);
+        assert!(!b.must_close(&context), "one token of the model's own");
+        context.push(5);
+        assert!(b.must_close(&context));
+        context.extend([2, 7]);
+        assert!(!b.must_close(&context), "closed");
+    }
+
+    #[test]
+    fn a_short_fixed_step_counts_only_what_follows_it() {
+        let b = ThinkingBudget::new(TAGS, 3, true);
+        assert!(!b.must_close(&[9, 1, 6, 6, 6, 6]), "the person's four tokens are not the model's");
+        assert!(b.must_close(&[9, 1, 6, 6, 6, 6, 5, 5, 5]));
+    }
+
+    #[test]
     fn ignores_tags_deep_in_earlier_turns() {
-        let b = ThinkingBudget::new(TAGS, 1);
+        let b = ThinkingBudget::new(TAGS, 1, false);
         let mut prompt = vec![1];
         prompt.extend([9; 20]);
         assert!(!b.must_close(&prompt));
@@ -100,7 +127,7 @@ mod tests {
 
     #[test]
     fn forced_logits_leave_only_the_closing_tag() {
-        let b = ThinkingBudget::new(TAGS, 0);
+        let b = ThinkingBudget::new(TAGS, 0, false);
         let logits = Tensor::new(&[0.5f32, 3.0, -1.0, 2.0], &mistralrs::Device::Cpu).unwrap();
         b.apply(&logits, &[9]).unwrap();
         let out = b.apply(&logits, &[9, 1]).unwrap().to_vec1::<f32>().unwrap();

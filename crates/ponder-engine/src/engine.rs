@@ -98,6 +98,11 @@ impl Engine {
         &self.defaults
     }
 
+    /// The ids of `<think>` and `</think>` in the model's vocabulary, if it has them as single tokens.
+    pub fn think_tags(&self) -> Option<ThinkTags> {
+        self.tags
+    }
+
     fn request(&self, req: &GenerationRequest) -> RequestBuilder {
         let mut b = RequestBuilder::new();
         for m in &req.messages {
@@ -106,7 +111,8 @@ impl Engine {
         let mut b =
             b.enable_thinking(req.thinking).set_sampling(sampling_params(req, &self.defaults));
         if let (Some(budget), Some(tags), true) = (req.thinking_budget, self.tags, req.thinking) {
-            b = b.add_logits_processor(Arc::new(ThinkingBudget::new(tags, budget)));
+            let prompt_opens = req.continue_thinking.is_some();
+            b = b.add_logits_processor(Arc::new(ThinkingBudget::new(tags, budget, prompt_opens)));
         }
         b
     }
@@ -116,8 +122,16 @@ impl Engine {
         Ok(self.prompt_ids(req).await?.len())
     }
 
-    /// The rendered prompt's token ids, with a continuation's `<think>` and fixed step after it.
-    async fn prompt_ids(&self, req: &GenerationRequest) -> Result<Vec<u32>, EngineError> {
+    /// The prompt of `req` as the model reads it: the chat template's text, special tokens included.
+    /// What a person debugging a template (or a test checking one) needs to see.
+    pub async fn rendered_prompt(&self, req: &GenerationRequest) -> Result<String, EngineError> {
+        let ids = self.prompt_ids(req).await?;
+        self.model.detokenize(ids, false).await.map_err(|e| EngineError::Generation(e.to_string()))
+    }
+
+    /// The rendered prompt's token ids, with a continuation's `<think>` and fixed step after it
+    /// (what a peer engine is given to compare greedy output on the same input).
+    pub async fn prompt_ids(&self, req: &GenerationRequest) -> Result<Vec<u32>, EngineError> {
         let mut messages = TextMessages::new();
         for m in &req.messages {
             messages = messages.add_message(role(m.role), &m.content);

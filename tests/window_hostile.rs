@@ -57,23 +57,6 @@ fn seed(data: &Path, conversations: &[(&str, &str, &str)]) {
         .unwrap();
 }
 
-/// An ordinary long answer: headings, emphasis, lists, tables, code and math, `chars` long.
-fn ordinary_markdown(chars: usize) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while out.len() < chars {
-        i += 1;
-        out.push_str(&format!(
-            "## Step {i}\n\nWe add **{i} + {}** and _carry_ the `tens`; see [why](https://example.com/{i}).\n\n\
-             - item one {i}\n- item two with $x^{{{i}}}$\n\n| a | b |\n|---|---|\n| {i} | {} |\n\n\
-             ```python\nprint({i} + {i})\n```\n\n",
-            i * 3,
-            i * 2
-        ));
-    }
-    out
-}
-
 #[test]
 fn pathological_answers_open_quickly_with_all_their_text_and_the_window_stays_responsive() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -81,7 +64,7 @@ fn pathological_answers_open_quickly_with_all_their_text_and_the_window_stays_re
     let stars = "*a".repeat(30_000);
     let list: String = (0..1200).map(|i| format!("{}- x\n", "  ".repeat(i))).collect();
     let quote = format!("{} deep", ">".repeat(3000));
-    let ordinary = ordinary_markdown(20_000);
+    let ordinary = window::ordinary_markdown(20_000);
     let line = "word ".repeat(200_000);
     // (question, answer, a piece of text that must be on screen)
     let cases: Vec<(&str, &str, String)> = vec![

@@ -206,3 +206,49 @@ pub fn wait_answered(s: &Session, scope: &str, limit: Duration) -> String {
     );
     seen
 }
+
+/// An ordinary long answer: headings, emphasis, lists, tables, code and math, `chars` long.
+#[allow(dead_code)]
+pub fn ordinary_markdown(chars: usize) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < chars {
+        i += 1;
+        out.push_str(&format!(
+            "## Step {i}\n\nWe add **{i} + {}** and _carry_ the `tens`; see [why](https://example.com/{i}).\n\n\
+             - item one {i}\n- item two with $x^{{{i}}}$\n\n| a | b |\n|---|---|\n| {i} | {} |\n\n\
+             ```python\nprint({i} + {i})\n```\n\n",
+            i * 3,
+            i * 2
+        ));
+    }
+    out
+}
+
+/// Thinking as Qwen writes it, `chars` long: numbered cases with lists, inline and display LaTeX, and
+/// "wait" paragraphs, one long reasoning block after another.
+#[allow(dead_code)]
+pub fn qwen_style_thinking(chars: usize) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < chars {
+        i += 1;
+        out.push_str(&format!(
+            "**Case {i}.** Let me check whether $n = {i}$ works. We need $n^2 + {} \\equiv 0 \\pmod{{7}}$.\n\n\
+             1. Compute $n^2 = {}$.\n2. Then $n^2 + {} = {}$.\n3. And ${} \\bmod 7 = {}$.\n\n\
+             $$\\sum_{{k=1}}^{{{i}}} k = \\frac{{{i}({i}+1)}}{{2}} = {}$$\n\n\
+             Wait, that is not quite it. Let me re-check the previous step: the sum is {} and so the case \
+             {} the condition. Hmm, so case {i} is settled; on to the next one.\n\n",
+            i % 5,
+            i * i,
+            i % 5,
+            i * i + i % 5,
+            i * i + i % 5,
+            (i * i + i % 5) % 7,
+            i * (i + 1) / 2,
+            i * (i + 1) / 2,
+            if (i * i + i % 5) % 7 == 0 { "meets" } else { "fails" }
+        ));
+    }
+    out
+}

@@ -1,19 +1,14 @@
-// One answer while it streams: its thinking pane, the answer rendered incrementally (finished blocks
-// once, the open block per frame), usage and the finish reason. Kept after the stream ends so the
+// One answer while it streams: its thinking pane, the answer's text (rendered by the Markdown
+// component as it grows), usage and the finish reason. Kept after the stream ends so the
 // "Thought for N s" label and tokens/s stay on screen.
 import type { FinishReason, GenerationEvent, Usage } from "../ipc/types";
-import { IncrementalMarkdown } from "../markdown/incremental";
 import { type PaneMode, ThinkingPane } from "../thinking/pane.svelte";
 
 export class LiveAnswer {
   readonly pane: ThinkingPane;
   text: string = $state("");
-  /** Finished blocks' HTML, and the block still being written. */
-  stable: string = $state("");
-  tail: string = $state("");
   usage: Usage | null = $state(null);
   finish: FinishReason | null = $state(null);
-  private md = new IncrementalMarkdown();
 
   constructor(
     readonly id: number,
@@ -27,7 +22,7 @@ export class LiveAnswer {
     return this.finish !== null;
   }
 
-  /** Applies one frame's events; the markdown is rendered once for the whole batch. */
+  /** Applies one frame's events (the page renders once for the whole batch). */
   apply(events: GenerationEvent[], now: number): void {
     let answer = "";
     for (const event of events) {
@@ -48,17 +43,6 @@ export class LiveAnswer {
           break;
       }
     }
-    if (answer) {
-      this.text += answer;
-      this.md.append(answer);
-    }
-    // The open block is rendered as a finished one once the answer ends (it may have been shown as
-    // text while it grew).
-    if (this.finish !== null) this.md.finish();
-    if (answer || this.finish !== null) {
-      const { stable, tail } = this.md.parts;
-      if (stable !== this.stable) this.stable = stable;
-      this.tail = tail;
-    }
+    if (answer) this.text += answer;
   }
 }

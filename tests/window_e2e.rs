@@ -56,7 +56,7 @@ const look = () => {
   const t = document.querySelector('.answer .thinking');
   if (!t) return;
   const body = t.querySelector('.body');
-  const answer = document.querySelector('.answer .markdown, .answer .content');
+  const answer = document.querySelector('.answer > .markdown, .answer .content');
   window.__pane.push({
     open: t.querySelector('.head').getAttribute('aria-expanded') === 'true',
     thinking: body ? body.textContent.length : 0,

@@ -102,7 +102,7 @@ fn pathological_answers_open_quickly_with_all_their_text_and_the_window_stays_re
         s.click(&item);
         let has = |needle: &str| {
             s.script(
-                "const a = document.querySelector('.answer .markdown'); \
+                "const a = document.querySelector('.answer > .markdown'); \
                  return !!a && a.textContent.includes(arguments[0]);",
                 json!([needle]),
             ) == json!(true)
@@ -111,11 +111,11 @@ fn pathological_answers_open_quickly_with_all_their_text_and_the_window_stays_re
         let opened = started.elapsed();
         // Nothing of the text is hidden: every character of a plain-text fallback is in the page.
         let length = s.script(
-            "return document.querySelector('.answer .markdown').textContent.length",
+            "return document.querySelector('.answer > .markdown').textContent.length",
             json!([]),
         );
         let length = length.as_u64().unwrap() as usize;
-        let plain = s.script("return !!document.querySelector('.answer .md-plain')", json!([]))
+        let plain = s.script("return !!document.querySelector('.answer > .markdown .md-plain')", json!([]))
             == json!(true);
         if plain {
             assert!(
@@ -157,7 +157,7 @@ fn hostile_markdown_in_an_answer_executes_nothing() {
     s.wait_for(".answer", LONG);
     wait_until(
         LONG,
-        || !s.find_all(".answer img, .answer a, .answer .markdown").is_empty(),
+        || !s.find_all(".answer img, .answer a, .answer > .markdown").is_empty(),
         "the answer to render",
     );
     // Click everything that could run something.

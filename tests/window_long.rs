@@ -133,11 +133,11 @@ fn a_long_answer_and_its_long_thinking_open_within_a_few_frames() {
     s.wait_for(".sidebar .list .item .title", LONG);
     wait_until(LONG, || s.find_all(".sidebar .list .item .title").len() == 2, "both conversations");
 
-    let answer_md = ".answer .markdown";
+    let answer_md = ".answer > .markdown";
     let needle = format!("Step {last_step}");
     let (first, first_worst) = open_and_time(s, "A long answer", answer_md, &needle, None);
     let formatted = s.script(
-        "const a = document.querySelector('.answer .markdown'); \
+        "const a = document.querySelector('.answer > .markdown'); \
          return [a.querySelectorAll('table').length, a.querySelectorAll('math').length, \
                  a.querySelectorAll('pre code').length, !!a.querySelector('.md-plain')]",
         json!([]),
@@ -148,7 +148,7 @@ fn a_long_answer_and_its_long_thinking_open_within_a_few_frames() {
 
     // Of that, what the page itself costs: the same HTML put back and laid out, no markdown rendered.
     let layout = s.script(
-        "const a = document.querySelector('.answer .markdown'); const html = a.innerHTML; \
+        "const a = document.querySelector('.answer > .markdown'); const html = a.innerHTML; \
          const t = performance.now(); a.innerHTML = ''; void a.offsetHeight; a.innerHTML = html; \
          void a.offsetHeight; return performance.now() - t",
         json!([]),

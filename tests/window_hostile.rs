@@ -115,7 +115,8 @@ fn pathological_answers_open_quickly_with_all_their_text_and_the_window_stays_re
             json!([]),
         );
         let length = length.as_u64().unwrap() as usize;
-        let plain = s.script("return !!document.querySelector('.answer > .markdown .md-plain')", json!([]))
+        let plain = s
+            .script("return !!document.querySelector('.answer > .markdown .md-plain')", json!([]))
             == json!(true);
         if plain {
             assert!(

@@ -123,3 +123,46 @@ pub fn follows(ours: &str, theirs: &Greedy, tie: f64) -> Result<usize, String> {
     }
     Ok(theirs.steps.len())
 }
+
+/// llama.cpp's own timings of one greedy run.
+#[derive(Clone, Debug)]
+pub struct PeerTiming {
+    /// Prompt tokens processed.
+    pub prompt_tokens: usize,
+    /// Milliseconds to process the prompt.
+    pub prompt_ms: f64,
+    /// Tokens generated.
+    pub generated: usize,
+    /// Milliseconds generating them.
+    pub generate_ms: f64,
+}
+
+/// `runs` timed greedy runs of `n` tokens for each prompt (after a short warm-up), and llama.cpp's
+/// peak memory in bytes.
+pub fn bench(
+    gguf: &Path,
+    prompts: &[Vec<u32>],
+    n: usize,
+    runs: usize,
+) -> (Vec<Vec<PeerTiming>>, u64) {
+    let reply = run(&json!({
+        "mode": "bench",
+        "model": gguf,
+        "prompts": prompts,
+        "n_predict": n,
+        "runs": runs,
+    }));
+    let timing = |t: &Value| PeerTiming {
+        prompt_tokens: t["prompt_n"].as_u64().unwrap() as usize,
+        prompt_ms: t["prompt_ms"].as_f64().unwrap(),
+        generated: t["predicted_n"].as_u64().unwrap() as usize,
+        generate_ms: t["predicted_ms"].as_f64().unwrap(),
+    };
+    let per_prompt = reply["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(timing).collect())
+        .collect();
+    (per_prompt, reply["peak_rss_bytes"].as_u64().unwrap())
+}

@@ -6,7 +6,7 @@
 #[allow(dead_code)]
 mod window;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,41 +20,6 @@ const LONG: Duration = Duration::from_secs(90);
 
 fn shots() -> PathBuf {
     window::screenshot_dir()
-}
-
-/// A history database in `data` with one conversation per `(question, thinking, answer)`, and settings
-/// that skip the first-run screen with the thinking pane open.
-fn seed(data: &Path, conversations: &[(&str, &str, &str)]) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let store = ponder_store::Store::open(data.join("ponder.db")).await.unwrap();
-        for (question, thinking, answer) in conversations {
-            let (_, q) = store.start_conversation(question).await.unwrap();
-            let settings = ponder_store::GenerationSettings {
-                model: ponder_store::ModelIdentity {
-                    id: "ponder-tiny".into(),
-                    device: "cpu".into(),
-                    ..Default::default()
-                },
-                sampling: json!({}),
-                thinking_enabled: true,
-                thinking_budget: None,
-                app_version: "test".into(),
-            };
-            let a = store.begin_answer(q.id, settings).await.unwrap();
-            a.push_thinking(thinking);
-            a.push_answer(answer);
-            a.finish(ponder_store::GenerationOutcome {
-                finish_reason: Some(ponder_store::EndReason::Stop),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        }
-        store.close().await;
-    });
-    std::fs::write(data.join("settings.json"), r#"{"seenWelcome": true, "paneMode": "open"}"#)
-        .unwrap();
 }
 
 #[test]
@@ -76,7 +41,7 @@ fn pathological_answers_open_quickly_with_all_their_text_and_the_window_stays_re
     ];
     let seeded: Vec<(&str, &str, &str)> =
         cases.iter().map(|(q, a, _)| (*q, "thinking", *a)).collect();
-    seed(dir.path(), &seeded);
+    window::seed(dir.path(), "open", &seeded);
     let w = Window::open(dir.path());
     let s = &w.session;
     s.wait_for(".sidebar .list .item .title", LONG);
@@ -150,7 +115,7 @@ fn hostile_markdown_in_an_answer_executes_nothing() {
     let hostile = "Here:\n\n<script>window.__pwned = 1</script>\n\n<img src=x onerror=\"window.__pwned = 2\">\n\n\
                    [click](javascript:window.__pwned=3) <iframe src=\"https://example.com\"></iframe>\n\n\
                    <div onclick=\"window.__pwned=4\">raw html</div> <a href=\"data:text/html,<script>x</script>\">d</a>";
-    seed(dir.path(), &[("Show me something nasty", hostile, hostile)]);
+    window::seed(dir.path(), "open", &[("Show me something nasty", hostile, hostile)]);
     let w = Window::open(dir.path());
     let s = &w.session;
     let title = s.wait_for(".sidebar .list .item .title", LONG);

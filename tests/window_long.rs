@@ -9,47 +9,12 @@
 #[allow(dead_code)]
 mod window;
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use window::{wait_until, Window};
 
 const LONG: Duration = Duration::from_secs(120);
-
-/// Saved conversations `(question, thinking, answer)`, with saved thinking folded.
-fn seed(data: &Path, conversations: &[(&str, &str, &str)]) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let store = ponder_store::Store::open(data.join("ponder.db")).await.unwrap();
-        for (question, thinking, answer) in conversations {
-            let (_, q) = store.start_conversation(question).await.unwrap();
-            let settings = ponder_store::GenerationSettings {
-                model: ponder_store::ModelIdentity {
-                    id: "ponder-tiny".into(),
-                    device: "cpu".into(),
-                    ..Default::default()
-                },
-                sampling: json!({}),
-                thinking_enabled: true,
-                thinking_budget: None,
-                app_version: "test".into(),
-            };
-            let a = store.begin_answer(q.id, settings).await.unwrap();
-            a.push_thinking(thinking);
-            a.push_answer(answer);
-            a.finish(ponder_store::GenerationOutcome {
-                finish_reason: Some(ponder_store::EndReason::Stop),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        }
-        store.close().await;
-    });
-    std::fs::write(data.join("settings.json"), r#"{"seenWelcome": true, "paneMode": "auto"}"#)
-        .unwrap();
-}
 
 /// Clicks the conversation titled `title` and, frame by frame, waits for `needle` in `selector`'s
 /// text; returns (milliseconds from the click to that frame, the longest frame meanwhile).
@@ -124,8 +89,9 @@ fn a_long_answer_and_its_long_thinking_open_within_a_few_frames() {
     let thinking = window::qwen_style_thinking(100_000);
     let last_step = answer.matches("## Step ").count();
     let last_thought = thinking.matches("**Case ").count();
-    seed(
+    window::seed(
         dir.path(),
+        "auto",
         &[("A long answer", &thinking, &answer), ("A short one", "Two and two.", "2 + 2 = 4.")],
     );
     let w = Window::open(dir.path());

@@ -252,3 +252,39 @@ pub fn qwen_style_thinking(chars: usize) -> String {
     }
     out
 }
+
+/// A history database in `data` with one finished conversation per `(question, thinking, answer)`, and
+/// settings that skip the first-run screen with the thinking panes in `pane_mode` ("auto", "open", …).
+#[allow(dead_code)]
+pub fn seed(data: &Path, pane_mode: &str, conversations: &[(&str, &str, &str)]) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = ponder_store::Store::open(data.join("ponder.db")).await.unwrap();
+        for (question, thinking, answer) in conversations {
+            let (_, q) = store.start_conversation(question).await.unwrap();
+            let settings = ponder_store::GenerationSettings {
+                model: ponder_store::ModelIdentity {
+                    id: "ponder-tiny".into(),
+                    device: "cpu".into(),
+                    ..Default::default()
+                },
+                sampling: serde_json::json!({}),
+                thinking_enabled: true,
+                thinking_budget: None,
+                app_version: "test".into(),
+            };
+            let a = store.begin_answer(q.id, settings).await.unwrap();
+            a.push_thinking(thinking);
+            a.push_answer(answer);
+            a.finish(ponder_store::GenerationOutcome {
+                finish_reason: Some(ponder_store::EndReason::Stop),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        }
+        store.close().await;
+    });
+    let settings = serde_json::json!({"seenWelcome": true, "paneMode": pane_mode});
+    std::fs::write(data.join("settings.json"), settings.to_string()).unwrap();
+}

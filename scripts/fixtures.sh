@@ -49,7 +49,8 @@ elif ! [ -x "$peers/bin/python" ] || ! cmp -s "$requirements" "$peers/.ponder-re
   "$python" -m venv "$peers" 2>/dev/null || {
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get install -y -qq --no-install-recommends python3-venv
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv
     "$python" -m venv "$peers"
   }
   "$peers/bin/pip" install --quiet -r "$requirements"

@@ -4,8 +4,8 @@
 //!
 //! Minutes long on two cores, so not part of `cargo test`; run it with
 //! `cargo test --workspace --test real_size_learning -- --ignored --nocapture`
-//! (numbers in docs/benchmarks.md). The tokenizer is the bundled model's: the real Qwen3 tokenizer is
-//! a fixture of later work, and the shapes, not the vocabulary, set the cost.
+//! (numbers in docs/benchmarks.md). The tokenizer is the bundled model's: the shapes, not the vocabulary,
+//! set the cost (`real_qwen.rs` runs the engine on Qwen3's real tokenizer).
 
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ponder_engine::download::{download_model, is_needed, DownloadProgress, HubOptions};
+use ponder_engine::download::{
+    cached_gguf, download_gguf, download_model, is_needed, DownloadProgress, HubOptions,
+};
 use ponder_engine::{Engine, FinishReason, GenerationRequest, ModelSource, Sampling};
 use ponder_tests::fake_hub::{FakeHub, Tamper, FAKE_COMMIT};
 use ponder_tests::{bundled_model_dir, collect, texts};
@@ -173,4 +175,51 @@ async fn a_damaged_file_in_the_cache_is_not_taken_as_done() {
             "{f} is whole again"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_gguf_quantization_is_fetched_alone_and_the_engine_runs_it() {
+    // A GGUF repository as Qwen publishes them: several quantizations side by side.
+    let repo = tempfile::tempdir().unwrap();
+    let q8 = repo.path().join("ponder-tiny-Q8_0.gguf");
+    ponder_train::gguf::export_gguf(
+        &bundled_model_dir(),
+        &q8,
+        candle_core::quantized::GgmlDType::Q8_0,
+    )
+    .expect("gguf written");
+    std::fs::write(repo.path().join("ponder-tiny-Q4_K_M.gguf"), b"another quantization").unwrap();
+    std::fs::write(repo.path().join("README.md"), b"# ponder-tiny GGUF").unwrap();
+    let hub = FakeHub::serve("ponder/ponder-tiny-GGUF", repo.path(), Duration::ZERO).await;
+    let cache = tempfile::tempdir().unwrap();
+    let seen: Arc<Mutex<Vec<DownloadProgress>>> = Arc::default();
+    let sink = seen.clone();
+    let opts = options(&hub, cache.path());
+    let file = download_gguf("ponder/ponder-tiny-GGUF", "q8_0", &opts, move |p| {
+        sink.lock().unwrap().push(p)
+    })
+    .await
+    .expect("download");
+
+    assert_eq!(file.file_name().unwrap(), "ponder-tiny-Q8_0.gguf");
+    assert_eq!(std::fs::read(&file).unwrap(), std::fs::read(&q8).unwrap());
+    assert_eq!(hub.requests_for("ponder-tiny-Q4_K_M.gguf"), 0, "only the asked quantization");
+    assert_eq!(hub.requests_for("README.md"), 0);
+    let last = seen.lock().unwrap().last().cloned().unwrap();
+    let size = std::fs::metadata(&q8).unwrap().len();
+    assert_eq!((last.bytes_done, last.bytes_total), (size, size));
+    assert_eq!(cached_gguf(cache.path(), "ponder/ponder-tiny-GGUF", "Q8_0"), Some(file.clone()));
+    assert_eq!(cached_gguf(cache.path(), "ponder/ponder-tiny-GGUF", "Q4_K_M"), None);
+
+    let engine = Engine::load(ModelSource::Gguf(file)).await.expect("loads from the cache");
+    assert_eq!(engine.info().name, "ponder/ponder-tiny-GGUF", "named by its hub id");
+    let req = GenerationRequest {
+        sampling: Sampling::greedy(),
+        ..GenerationRequest::ask("What is 2 + 3?")
+    };
+    assert_eq!(texts(&collect(&engine, &req).await).2, Some(FinishReason::Stop));
+
+    let missing =
+        download_gguf("ponder/ponder-tiny-GGUF", "Q5_0", &opts, |_| {}).await.unwrap_err();
+    assert!(missing.to_string().contains("no Q5_0 GGUF file"), "{missing}");
 }

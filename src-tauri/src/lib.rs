@@ -44,6 +44,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::settings::save_settings,
         commands::models::model_status,
         commands::models::list_models,
+        commands::models::model_catalog,
         commands::models::load_model,
         commands::models::cancel_download,
         commands::models::suggestions,

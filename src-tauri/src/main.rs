@@ -8,5 +8,7 @@ fn main() {
         eprintln!("{message}");
         std::process::exit(1);
     }
+    // Before any other thread exists: the CPU kernels read it when a model loads.
+    ponder_app::configure_threads();
     ponder_desktop::run();
 }

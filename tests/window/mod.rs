@@ -104,6 +104,11 @@ pub struct Window {
 impl Window {
     /// Starts the app with `data_dir` as its data folder (created if missing).
     pub fn open(data_dir: &Path) -> Window {
+        Self::open_with_env(data_dir, &[])
+    }
+
+    /// [`Window::open`] with more environment for the app (a hub endpoint, a cache folder).
+    pub fn open_with_env(data_dir: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Window {
         std::fs::create_dir_all(data_dir).unwrap();
         let number = 90 + (std::process::id() % 500) as u16 + free_port() % 50;
         let display = format!(":{number}");
@@ -135,6 +140,7 @@ impl Window {
                 .env("GDK_BACKEND", "x11")
                 .env("PONDER_DATA_DIR", data_dir)
                 .env("RUST_LOG", "warn")
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(logs),
         );

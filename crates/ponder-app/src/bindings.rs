@@ -20,6 +20,7 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::ModelStatus::export_all(cfg)?;
     crate::LoadProgress::export_all(cfg)?;
     crate::ModelEntry::export_all(cfg)?;
+    crate::ModelCatalog::export_all(cfg)?;
     // History, ratings and search (the store's own records).
     ponder_store::ConversationPage::export_all(cfg)?;
     ponder_store::PageCursor::export_all(cfg)?;

@@ -6,6 +6,7 @@
 //! Architecture invariant: this crate never depends on Tauri; streaming goes through [`AnswerSink`].
 
 mod bindings;
+mod catalog_offers;
 mod comparisons;
 mod error;
 mod export_form;
@@ -26,6 +27,7 @@ use tokio::sync::RwLock;
 use ts_rs::TS;
 
 pub use bindings::write_ipc_bindings;
+pub use catalog_offers::{CatalogOffer, ModelCatalog};
 pub use comparisons::PairTally;
 pub use error::{AppError, Result};
 pub use export_form::{ExportRequest, ExportSummary};
@@ -33,6 +35,8 @@ pub use learning::{LearnSink, LearnStartRequest, LearningStatus, VersionSummary}
 pub use models::{LoadProgress, ModelChoice, ModelEntry, ModelStatus, ProgressSink};
 pub use ponder_chat::{AnswerOptions, SamplingRequest, Verdict};
 pub use ponder_engine::cpu_support;
+pub use ponder_engine::load_defaults::configure_threads;
+pub use ponder_engine::DeviceChoice;
 pub use ponder_error_kind::{ErrorBody, ErrorKind};
 pub use ponder_learn::{LearnPlan, TeachSample};
 pub use stats::{RatingDay, RatingStats};

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use ts_rs::TS;
 
-use ponder_engine::download::{cached_snapshot, download_model, looks_like_hub_id, HubOptions};
+use ponder_engine::download::{
+    cached_gguf, cached_snapshot, download_gguf, download_model, looks_like_hub_id, HubOptions,
+};
+use ponder_engine::load_defaults::{automatic_quantization, kernel_threads};
 use ponder_engine::{
     DeviceChoice, Engine, LoadOptions, LoadStage, ModelSlot, ModelSource, Quantization,
 };
@@ -18,6 +21,9 @@ use crate::{App, AppError, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum QuantizationChoice {
+    /// Ponder decides: Q4K for an unquantized checkpoint of real size on the CPU, else none
+    /// (`ponder_engine::load_defaults::automatic_quantization`).
+    Auto,
     /// 4-bit k-quants.
     Q4k,
     /// 8-bit.
@@ -52,6 +58,15 @@ pub enum ModelChoice {
         /// CPU or GPU.
         device: DeviceChoice,
     },
+    /// One GGUF file of a hub repository, from the local cache or downloaded into it.
+    HubGguf {
+        /// `org/name`, e.g. `Qwen/Qwen3-4B-GGUF`.
+        id: String,
+        /// The quantization whose file to fetch, e.g. `Q4_K_M`.
+        quant: String,
+        /// CPU or GPU.
+        device: DeviceChoice,
+    },
     /// A hub id, from the local cache or downloaded into it.
     Hub {
         /// `org/name`.
@@ -76,6 +91,12 @@ pub struct ModelSummary {
     pub device: String,
     /// In-situ quantization, if any.
     pub quantization: Option<String>,
+    /// Whether Ponder chose the quantization (the person left it on automatic).
+    pub quantization_automatic: bool,
+    /// Threads the CPU kernels use.
+    pub threads: u32,
+    /// The model's context, tokens (a question and its answer together); `None` if it declares none.
+    pub context_tokens: Option<u32>,
 }
 
 /// Where the model slot is.
@@ -176,12 +197,19 @@ impl Models {
     }
 }
 
-fn options(device: DeviceChoice, q: Option<QuantizationChoice>) -> LoadOptions {
-    let quantization = q.map(|q| match q {
-        QuantizationChoice::Q4k => Quantization::Q4K,
-        QuantizationChoice::Q80 => Quantization::Q8_0,
-    });
-    LoadOptions { device, quantization }
+/// The load options for `source`, with "automatic" decided for it; the flag says it was.
+fn options(
+    source: &ModelSource,
+    device: DeviceChoice,
+    q: Option<QuantizationChoice>,
+) -> (LoadOptions, bool) {
+    let (quantization, automatic) = match q {
+        None => (None, false),
+        Some(QuantizationChoice::Auto) => (automatic_quantization(source, device), true),
+        Some(QuantizationChoice::Q4k) => (Some(Quantization::Q4K), false),
+        Some(QuantizationChoice::Q80) => (Some(Quantization::Q8_0), false),
+    };
+    (LoadOptions { device, quantization }, automatic)
 }
 
 impl App {
@@ -239,7 +267,7 @@ impl App {
         let result = self.load_inner(&choice, progress, rx).await;
         guard.finish();
         let status = match &result {
-            Ok(engine) => {
+            Ok((engine, automatic)) => {
                 let info = engine.info();
                 let bundled = matches!(choice, ModelChoice::Bundled { .. });
                 if !bundled {
@@ -262,6 +290,9 @@ impl App {
                         architecture: info.architecture.clone(),
                         device: info.device.clone(),
                         quantization: info.quantization.clone(),
+                        quantization_automatic: *automatic,
+                        threads: kernel_threads() as u32,
+                        context_tokens: engine.context_length().map(|c| c as u32),
                     },
                     bundled,
                 }
@@ -284,28 +315,34 @@ impl App {
         choice: &ModelChoice,
         progress: ProgressSink,
         mut cancelled: watch::Receiver<bool>,
-    ) -> Result<Arc<Engine>> {
-        let (source, opts) = match choice {
-            ModelChoice::Bundled { device, quantization } => (
-                ModelSource::LocalDir(self.models.bundled.clone()),
-                options(*device, *quantization),
-            ),
-            ModelChoice::Folder { path, device, quantization } => {
-                (ModelSource::LocalDir(path.clone()), options(*device, *quantization))
+    ) -> Result<(Arc<Engine>, bool)> {
+        let cancelled_error = |id: &str| {
+            AppError::Cancelled(format!("download of {id} cancelled; load it again to resume"))
+        };
+        let (source, device, quantization) = match choice {
+            ModelChoice::Bundled { device, quantization } => {
+                (ModelSource::LocalDir(self.models.bundled.clone()), *device, *quantization)
             }
-            ModelChoice::Gguf { path, device } => {
-                (ModelSource::Gguf(path.clone()), options(*device, None))
+            ModelChoice::Folder { path, device, quantization } => {
+                (ModelSource::LocalDir(path.clone()), *device, *quantization)
+            }
+            ModelChoice::Gguf { path, device } => (ModelSource::Gguf(path.clone()), *device, None),
+            ModelChoice::HubGguf { id, quant, device } => {
+                let file = tokio::select! {
+                    file = fetch_gguf(id, quant, progress.clone()) => file?,
+                    _ = cancelled.wait_for(|c| *c) => return Err(cancelled_error(id)),
+                };
+                (ModelSource::Gguf(file), *device, None)
             }
             ModelChoice::Hub { id, device, quantization } => {
                 let dir = tokio::select! {
                     dir = fetch(id, progress.clone()) => dir?,
-                    _ = cancelled.wait_for(|c| *c) => {
-                        return Err(AppError::Cancelled(format!("download of {id} cancelled; load it again to resume")));
-                    }
+                    _ = cancelled.wait_for(|c| *c) => return Err(cancelled_error(id)),
                 };
-                (ModelSource::LocalDir(dir), options(*device, *quantization))
+                (ModelSource::LocalDir(dir), *device, *quantization)
             }
         };
+        let (opts, automatic) = options(&source, device, quantization);
         opts.device.resolve()?;
         let stage = progress.clone();
         let engine = self
@@ -319,7 +356,7 @@ impl App {
                 })
             })
             .await?;
-        Ok(engine)
+        Ok((engine, automatic))
     }
 }
 
@@ -350,6 +387,28 @@ impl Drop for LoadGuard<'_> {
             }
         }
     }
+}
+
+/// The hub repository's GGUF file of `quant`: the cached one, or downloaded now.
+async fn fetch_gguf(id: &str, quant: &str, progress: ProgressSink) -> Result<PathBuf> {
+    if !looks_like_hub_id(id) {
+        return Err(AppError::Invalid(format!(
+            "{id} is not a Hugging Face id like Qwen/Qwen3-4B-GGUF"
+        )));
+    }
+    let options = HubOptions::from_env();
+    if let Some(file) = cached_gguf(&options.cache_dir, id, quant) {
+        return Ok(file);
+    }
+    let file = download_gguf(id, quant, &options, move |p| {
+        progress(LoadProgress::Downloading {
+            file: p.file,
+            bytes_done: p.bytes_done,
+            bytes_total: p.bytes_total,
+        })
+    })
+    .await?;
+    Ok(file)
 }
 
 /// The hub id's folder: the cached snapshot, or downloaded now.

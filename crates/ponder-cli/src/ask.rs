@@ -57,9 +57,10 @@ pub struct AskArgs {
     /// Run on the GPU (needs a build with `--features cuda` or `--features metal`).
     #[arg(long)]
     pub(crate) gpu: bool,
-    /// Quantize the weights while loading: `q4k` or `q8_0`.
-    #[arg(long, value_parser = parse_quantization)]
-    pub(crate) quantize: Option<Quantization>,
+    /// Quantize a folder's weights while loading: `auto` (Q8_0 on the CPU for a checkpoint of real
+    /// size, Q4K when Q8_0 would not fit, else as stored), `none`, `q4k` or `q8_0`.
+    #[arg(long, value_parser = parse_precision, default_value = "auto")]
+    pub(crate) quantize: Precision,
     /// Save the conversation in the history (see `ponder history`), as the app does.
     #[arg(long)]
     pub(crate) save: bool,
@@ -78,7 +79,24 @@ pub struct AskArgs {
     pub(crate) expect: Option<String>,
 }
 
-fn parse_quantization(s: &str) -> Result<Quantization, String> {
+/// `--quantize`: left to Ponder, or as the person says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Precision {
+    /// `ponder_engine::load_defaults::automatic_quantization`.
+    Auto,
+    /// This quantization, or none.
+    Exactly(Option<Quantization>),
+}
+
+fn parse_precision(s: &str) -> Result<Precision, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "auto" => Ok(Precision::Auto),
+        "none" => Ok(Precision::Exactly(None)),
+        other => parse_quantization(other).map(|q| Precision::Exactly(Some(q))),
+    }
+}
+
+pub(crate) fn parse_quantization(s: &str) -> Result<Quantization, String> {
     match s.to_ascii_lowercase().as_str() {
         "q4k" | "q4_k" => Ok(Quantization::Q4K),
         "q8_0" | "q8" => Ok(Quantization::Q8_0),

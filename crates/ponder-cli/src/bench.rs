@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use ponder_engine::bench::{time_engine, BareModel, Timing};
-use ponder_engine::{Engine, GenerationRequest, Sampling};
+use ponder_engine::{Engine, GenerationRequest, LoadOptions, Quantization, Sampling};
 
 /// Options of `ponder bench`.
 #[derive(clap::Args)]
@@ -24,6 +24,9 @@ pub struct BenchArgs {
     /// generating it.
     #[arg(long)]
     persistence: bool,
+    /// Quantize a folder's weights while loading, both sides alike: `q4k` or `q8_0`.
+    #[arg(long, value_parser = crate::ask::parse_quantization)]
+    quantize: Option<Quantization>,
 }
 
 pub(crate) fn median(mut xs: Vec<f64>) -> f64 {
@@ -49,7 +52,10 @@ fn summarize(runs: &[Timing]) -> Summary {
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let source = crate::model_arg::resolve(args.model.as_deref()).await?;
     let name = crate::model_arg::describe(&source);
-    let engine = Engine::load(source.clone()).await.with_context(|| format!("loading {name}"))?;
+    let options = LoadOptions { quantization: args.quantize, ..LoadOptions::default() };
+    let engine = Engine::load_with(source.clone(), &options, |_| {})
+        .await
+        .with_context(|| format!("loading {name}"))?;
     if args.persistence {
         return crate::bench_persistence::run(
             &engine,
@@ -60,7 +66,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         )
         .await;
     }
-    let bare = BareModel::load(source).await?;
+    let bare = BareModel::load_with(source, &options).await?;
     let req = GenerationRequest {
         sampling: Sampling::greedy(),
         max_tokens: args.max_tokens,
@@ -74,7 +80,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         ours.push(time_engine(&engine, &req).await?);
     }
     let (o, b) = (summarize(&ours), summarize(&theirs));
-    println!("model: {name} ({} runs each, medians, greedy)", args.runs.max(1));
+    let precision = args.quantize.map_or("as stored", |q| q.name());
+    println!("model: {name}, {precision} ({} runs each, medians, greedy)", args.runs.max(1));
     println!("| | bare mistral.rs | ponder-engine | ratio / difference |");
     println!("|---|---|---|---|");
     println!(

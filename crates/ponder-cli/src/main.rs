@@ -49,9 +49,14 @@ enum Command {
     Eval(eval::EvalArgs),
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     ponder_engine::cpu_support().map_err(anyhow::Error::msg)?;
+    // Before the runtime starts any thread: the CPU kernels read it when a model loads.
+    ponder_engine::load_defaults::configure_threads();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Ask(args) => ask::run(args).await,
         Command::Eval(args) => eval::run(args).await,

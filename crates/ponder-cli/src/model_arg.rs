@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use ponder_engine::download::{cached_snapshot, download_model, looks_like_hub_id, HubOptions};
-use ponder_engine::{DeviceChoice, Engine, LoadOptions, ModelSource, Quantization};
+use ponder_engine::load_defaults::automatic_quantization;
+use ponder_engine::{DeviceChoice, Engine, LoadOptions, ModelSource};
 
 /// The bundled model folder.
 pub fn bundled() -> PathBuf {
@@ -60,17 +61,29 @@ pub fn describe(source: &ModelSource) -> String {
     }
 }
 
-/// Loads `--model` (see [`resolve`]) on the CPU or GPU, quantized as asked, naming it in any error.
+/// Loads `--model` (see [`resolve`]) on the CPU or GPU, quantized as asked (or as Ponder decides,
+/// said on stderr), naming it in any error.
 pub async fn load(
     model: Option<&str>,
     gpu: bool,
-    quantization: Option<Quantization>,
+    precision: crate::ask::Precision,
 ) -> anyhow::Result<Engine> {
     let source = resolve(model).await?;
-    let options = LoadOptions {
-        device: if gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu },
-        quantization,
+    let device = if gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu };
+    let quantization = match precision {
+        crate::ask::Precision::Exactly(q) => q,
+        crate::ask::Precision::Auto => {
+            let q = automatic_quantization(&source, device);
+            if let Some(q) = q {
+                eprintln!(
+                    "quantizing to {} while loading (automatic on the CPU; --quantize none keeps the weights as stored)",
+                    q.name()
+                );
+            }
+            q
+        }
     };
+    let options = LoadOptions { device, quantization };
     let name = describe(&source);
     Engine::load_with(source, &options, |_| {}).await.with_context(|| format!("loading {name}"))
 }

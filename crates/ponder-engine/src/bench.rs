@@ -81,11 +81,19 @@ pub struct BareModel {
 impl BareModel {
     /// Loads the model exactly as [`Engine::load`] does, without the engine around it.
     pub async fn load(source: ModelSource) -> Result<Self, EngineError> {
+        Self::load_with(source, &LoadOptions::default()).await
+    }
+
+    /// [`BareModel::load`] on the device and at the precision `options` say, as [`Engine::load_with`].
+    pub async fn load_with(
+        source: ModelSource,
+        options: &LoadOptions,
+    ) -> Result<Self, EngineError> {
         let defaults = match &source {
             ModelSource::LocalDir(dir) => generation_defaults(dir)?,
             ModelSource::Gguf(_) => Sampling::qwen_recommended(),
         };
-        let (model, runtime) = build_on_own_thread(source, LoadOptions::default()).await?;
+        let (model, runtime) = build_on_own_thread(source, options.clone()).await?;
         Ok(Self { model: Arc::new(model), _runtime: LoaderRuntime::new(runtime), defaults })
     }
 

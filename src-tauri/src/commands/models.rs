@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ponder_app::{LoadProgress, ModelChoice, ModelEntry, ModelStatus};
+use ponder_app::{DeviceChoice, LoadProgress, ModelCatalog, ModelChoice, ModelEntry, ModelStatus};
 use tauri::ipc::Channel;
 
 use super::AppState;
@@ -18,6 +18,12 @@ pub fn model_status(app: AppState<'_>) -> ModelStatus {
 #[tauri::command]
 pub async fn list_models(app: AppState<'_>) -> CmdResult<Vec<ModelEntry>> {
     Ok(app.list_models().await)
+}
+
+/// The models to download, sized for this machine, for loading on `device`.
+#[tauri::command]
+pub async fn model_catalog(app: AppState<'_>, device: DeviceChoice) -> CmdResult<ModelCatalog> {
+    Ok(app.model_catalog(device).await)
 }
 
 /// Loads a model (downloading a hub id first); progress arrives on `on_progress`.

@@ -19,7 +19,16 @@ describe("suggestions", () => {
       options: {
         status: {
           state: "ready",
-          info: { id: "/m/Qwen3-8B", name: "Qwen/Qwen3-8B", architecture: "qwen3", device: "cpu", quantization: null },
+          info: {
+            id: "/m/Qwen3-8B",
+            name: "Qwen/Qwen3-8B",
+            architecture: "qwen3",
+            device: "cpu",
+            quantization: "Q8_0",
+            quantization_automatic: true,
+            threads: 2,
+            context_tokens: 40960,
+          },
           bundled: false,
         },
       },

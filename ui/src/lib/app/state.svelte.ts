@@ -110,8 +110,20 @@ export class AppState {
 
   /** Makes the model folder `path` (a learned version) the model in use, now and at the next start. */
   async useFolder(path: string): Promise<void> {
-    await this.update({ model: { ...this.settings.model, source: "folder", folder: path, quantization: "none" } });
+    await this.update({ model: { ...this.settings.model, source: "folder", folder: path, quantization: "auto" } });
     await this.loadModel();
+  }
+
+  /** Makes a catalog model the one in use, now and at the next start: downloads it if needed and
+   * loads it; false when that failed or was cancelled. */
+  async useOffer(choice: ModelChoice): Promise<boolean> {
+    if (choice.source !== "hub" && choice.source !== "hub_gguf") return this.loadChoice(choice);
+    const hubQuant = choice.source === "hub_gguf" ? choice.quant : "";
+    const quantization = choice.source === "hub" ? (choice.quantization ?? "none") : this.settings.model.quantization;
+    await this.update({
+      model: { ...this.settings.model, source: "hub", hubId: choice.id, hubQuant, device: choice.device, quantization },
+    });
+    return this.loadChoice(choice);
   }
 
   async cancelDownload(): Promise<void> {

@@ -1,5 +1,6 @@
 // The window's words in English and Simplified Chinese. Every key exists in both (a test checks).
 
+import { catalogEn, catalogZh } from "./messages-catalog";
 import { learnEn, learnZh } from "./messages-learn";
 
 export type Language = "en" | "zh";
@@ -193,9 +194,10 @@ const en = {
   "reasoning.stripped": "Left out",
   "first_run.title": "Welcome to Ponder",
   "first_run.bundled":
-    "Ponder comes with ponder-tiny, a small model of our own that works through arithmetic step by step, so it works offline right away; pick a real Qwen model in Settings.",
+    "Ponder comes with ponder-tiny, a small model of our own that works through arithmetic step by step, so it works offline right away.",
   "first_run.start": "Start",
   ...learnEn,
+  ...catalogEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -385,10 +387,10 @@ const zh: Record<MessageKey, string> = {
   "reasoning.separate": "单独字段",
   "reasoning.stripped": "不包含",
   "first_run.title": "欢迎使用 Ponder",
-  "first_run.bundled":
-    "Ponder 自带 ponder-tiny：我们自己训练的小模型，会一步一步地算算术，离线即可使用；可在设置中换成真正的 Qwen 模型。",
+  "first_run.bundled": "Ponder 自带 ponder-tiny：我们自己训练的小模型，会一步一步地算算术，离线即可使用。",
   "first_run.start": "开始",
   ...learnZh,
+  ...catalogZh,
 };
 
 export const MESSAGES: Record<Language, Record<MessageKey, string>> = { en, zh };

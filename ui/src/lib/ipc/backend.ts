@@ -12,6 +12,8 @@ import type {
   LearningStatus,
   LoadProgress,
   ModelChoice,
+  DeviceChoice,
+  ModelCatalog,
   ModelEntry,
   ModelStatus,
   PairTally,
@@ -92,6 +94,8 @@ export interface Backend {
   modelStatus(): Promise<ModelStatus>;
   /** Models on disk: the bundled one, the Hugging Face cache, folders and files used before. */
   listModels(): Promise<ModelEntry[]>;
+  /** The models to download, sized for this machine (fits / tight / too big, speed), for `device`. */
+  modelCatalog(device: DeviceChoice): Promise<ModelCatalog>;
   /** Frees the current model and loads another (downloading a hub id first); progress as it goes. */
   loadModel(choice: ModelChoice, onProgress: (p: LoadProgress) => void): Promise<ModelStatus>;
   /** The first screen's suggestions for the model in use, in `language` (problems the bundled model

@@ -19,6 +19,9 @@ import type {
   LearningStatus,
   LoadProgress,
   ModelChoice,
+  DeviceChoice,
+  CatalogOffer,
+  ModelCatalog,
   ModelEntry,
   ModelStatus,
   PairTally,
@@ -53,9 +56,64 @@ const BUNDLED: ModelStatus = {
     architecture: "qwen3",
     device: "cpu",
     quantization: null,
+    quantization_automatic: false,
+    threads: 2,
+    context_tokens: 2048,
   },
   bundled: true,
 };
+
+function offer(
+  key: string,
+  name: string,
+  fit: CatalogOffer["fit"],
+  gib: number,
+  rate: number,
+  choice: ModelChoice,
+): CatalogOffer {
+  const repo = key.split(":")[0] ?? key;
+  const gguf = choice.source === "hub_gguf" ? choice.quant : null;
+  return {
+    key,
+    name,
+    repo,
+    format: gguf ? `GGUF ${gguf}` : "safetensors",
+    runs_as: gguf ?? "Q8_0",
+    download_bytes: Math.round(gib * 0.4 * 2 ** 30),
+    memory_bytes: Math.round(gib * 2 ** 30),
+    tokens_per_second: rate,
+    fit,
+    downloaded: false,
+    recommended: false,
+    choice,
+  };
+}
+
+/** A catalog as a 24 GiB, two-core machine gets it (three of the real list's offers). */
+export function fakeCatalog(): ModelCatalog {
+  const offers = [
+    offer("Qwen/Qwen3-0.6B-GGUF:Q8_0", "Qwen3-0.6B", "fits", 2.1, 15.9, {
+      source: "hub_gguf",
+      id: "Qwen/Qwen3-0.6B-GGUF",
+      quant: "Q8_0",
+      device: "cpu",
+    }),
+    offer("Qwen/Qwen3-8B", "Qwen3-8B", "fits", 17.3, 1.2, {
+      source: "hub",
+      id: "Qwen/Qwen3-8B",
+      device: "cpu",
+      quantization: "auto",
+    }),
+    offer("Qwen/QwQ-32B", "QwQ-32B", "too_big", 64, 0.3, {
+      source: "hub",
+      id: "Qwen/QwQ-32B",
+      device: "cpu",
+      quantization: "auto",
+    }),
+  ];
+  offers.forEach((o, i) => (o.recommended = i === 0));
+  return { offers, total_memory: 24 * 2 ** 30, gpu_memory: null, bandwidth_gb_per_s: 37.4, threads: 2 };
+}
 
 export class FakeBackend implements Backend {
   private lastId = 0;
@@ -71,6 +129,8 @@ export class FakeBackend implements Backend {
   settingsBlob: unknown;
   status: ModelStatus;
   models: ModelEntry[];
+  /** What `modelCatalog` answers. */
+  catalog: ModelCatalog = fakeCatalog();
   /** What `pickPath` answers next, per kind. */
   picks: Record<"folder" | "gguf", string | null> = { folder: "/home/me/export", gguf: "/home/me/model.gguf" };
   private failures = new Map<string, ErrorBody>();
@@ -318,6 +378,11 @@ export class FakeBackend implements Backend {
     return this.models.map((m) => ({ ...m }));
   }
 
+  async modelCatalog(device: DeviceChoice): Promise<ModelCatalog> {
+    this.enter("modelCatalog", device);
+    return structuredClone(this.catalog);
+  }
+
   async loadModel(choice: ModelChoice, onProgress: (p: LoadProgress) => void): Promise<ModelStatus> {
     this.enter("loadModel", choice);
     this.status = { state: "loading", choice };
@@ -326,15 +391,17 @@ export class FakeBackend implements Backend {
       this.status = { state: "failed", kind, message };
       throw { kind, message };
     };
-    if (choice.source === "hub") {
+    const hub = choice.source === "hub" || choice.source === "hub_gguf";
+    if (hub) {
       const total = 4_000_000;
       for (let done = 0; done <= total; done += 1_000_000) {
         await this.tick();
         if (this.downloadCancelled) fail("cancelled", "The download was cancelled.");
-        onProgress({ stage: "downloading", file: "model.safetensors", bytes_done: done, bytes_total: total });
+        const file = choice.source === "hub_gguf" ? `model-${choice.quant}.gguf` : "model.safetensors";
+        onProgress({ stage: "downloading", file, bytes_done: done, bytes_total: total });
       }
     }
-    const path = choice.source === "hub" ? choice.id : choice.source === "bundled" ? "ponder-tiny" : choice.path;
+    const path = hub ? choice.id : choice.source === "bundled" ? "ponder-tiny" : choice.path;
     await this.tick();
     onProgress({ stage: "checking" });
     if (path.includes("broken")) fail("model_missing_file", `Cannot load ${path}: config.json is missing.`);
@@ -343,13 +410,26 @@ export class FakeBackend implements Backend {
     await this.tick();
     onProgress({ stage: "ready" });
     const id = choice.source === "bundled" ? "ponder-tiny" : (path.split("/").filter(Boolean).pop() ?? path);
-    const quantization = choice.source === "gguf" ? "GGUF Q8_0" : choice.quantization;
+    const automatic = "quantization" in choice && choice.quantization === "auto";
+    const quantization =
+      choice.source === "gguf"
+        ? "GGUF Q8_0"
+        : choice.source === "hub_gguf"
+          ? `GGUF ${choice.quant}`
+          : automatic
+            ? choice.source === "bundled"
+              ? null
+              : "Q8_0"
+            : choice.quantization;
     const info = {
       id: path,
-      name: choice.source === "hub" ? choice.id : id,
+      name: hub ? choice.id : id,
       architecture: "qwen3",
       device: choice.device,
       quantization,
+      quantization_automatic: automatic,
+      threads: 2,
+      context_tokens: choice.source === "bundled" ? 2048 : 40960,
     };
     this.status = { state: "ready", info, bundled: choice.source === "bundled" };
     return this.status;

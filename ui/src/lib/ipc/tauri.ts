@@ -15,6 +15,8 @@ import type {
   LearningStatus,
   LoadProgress,
   ModelChoice,
+  DeviceChoice,
+  ModelCatalog,
   ModelEntry,
   ModelStatus,
   PairTally,
@@ -175,6 +177,10 @@ export class TauriBackend implements Backend {
 
   listModels(): Promise<ModelEntry[]> {
     return call("list_models");
+  }
+
+  modelCatalog(device: DeviceChoice): Promise<ModelCatalog> {
+    return call("model_catalog", { device });
   }
 
   loadModel(choice: ModelChoice, onProgress: (p: LoadProgress) => void): Promise<ModelStatus> {

@@ -18,7 +18,7 @@ export const PRESETS: Record<"thinking" | "direct", Sampling> = {
 };
 
 export type ModelSource = "bundled" | "folder" | "gguf" | "hub";
-export type QuantChoice = "none" | "q4k" | "q8_0";
+export type QuantChoice = "auto" | "none" | "q4k" | "q8_0";
 
 /** The model to load at start and from the settings view (all sources' fields kept while switching). */
 export interface ModelSetting {
@@ -26,6 +26,9 @@ export interface ModelSetting {
   folder: string;
   gguf: string;
   hubId: string;
+  /** For a GGUF repository on the hub: the quantization whose file to fetch (`Q4_K_M`); empty for a
+   * safetensors repository. */
+  hubQuant: string;
   device: DeviceChoice;
   quantization: QuantChoice;
 }
@@ -49,8 +52,9 @@ export const DEFAULT_MODEL: ModelSetting = {
   folder: "",
   gguf: "",
   hubId: "Qwen/Qwen3-0.6B",
+  hubQuant: "",
   device: "cpu",
-  quantization: "none",
+  quantization: "auto",
 };
 
 export const DEFAULTS: Settings = {
@@ -75,8 +79,14 @@ export function choiceFor(m: ModelSetting): ModelChoice | null {
       return m.folder ? { source: "folder", path: m.folder, device: m.device, quantization } : null;
     case "gguf":
       return m.gguf ? { source: "gguf", path: m.gguf, device: m.device } : null;
-    case "hub":
-      return m.hubId.trim() ? { source: "hub", id: m.hubId.trim(), device: m.device, quantization } : null;
+    case "hub": {
+      const id = m.hubId.trim();
+      if (!id) return null;
+      const quant = m.hubQuant.trim();
+      return quant
+        ? { source: "hub_gguf", id, quant, device: m.device }
+        : { source: "hub", id, device: m.device, quantization };
+    }
   }
 }
 
@@ -126,8 +136,9 @@ export function parseSettings(json: unknown): Settings {
     folder: text(m.folder, DEFAULT_MODEL.folder),
     gguf: text(m.gguf, DEFAULT_MODEL.gguf),
     hubId: text(m.hubId, DEFAULT_MODEL.hubId),
+    hubQuant: text(m.hubQuant, DEFAULT_MODEL.hubQuant),
     device: oneOf(m.device, ["cpu", "gpu"] as const, DEFAULT_MODEL.device),
-    quantization: oneOf(m.quantization, ["none", "q4k", "q8_0"] as const, DEFAULT_MODEL.quantization),
+    quantization: oneOf(m.quantization, ["auto", "none", "q4k", "q8_0"] as const, DEFAULT_MODEL.quantization),
   };
   const candidates = finite(raw.candidates, 1, MAX_CANDIDATES);
   return {

@@ -24,8 +24,16 @@ export function statusLine(status: ModelStatus, t: T): string {
     case "loading":
       return t("model.status.loading");
     case "ready": {
-      const q = status.info.quantization ? ` · ${status.info.quantization}` : "";
-      return t("model.status.ready", { id: status.info.name, device: status.info.device }) + q;
+      const info = status.info;
+      const parts = [t("model.status.ready", { id: info.name, device: info.device })];
+      if (info.quantization)
+        parts.push(
+          info.quantization_automatic ? t("model.chosen.auto", { format: info.quantization }) : info.quantization,
+        );
+      if (info.device === "cpu") parts.push(t("model.chosen.threads", { threads: info.threads }));
+      if (info.context_tokens !== null)
+        parts.push(t("model.chosen.context", { tokens: info.context_tokens.toLocaleString("en-US") }));
+      return parts.join(" · ");
     }
     case "failed":
       return t("model.status.failed", { message: status.message });

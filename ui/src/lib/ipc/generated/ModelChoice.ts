@@ -33,6 +33,18 @@ path: string,
 /**
  * CPU or GPU.
  */
+device: DeviceChoice, } | { "source": "hub_gguf", 
+/**
+ * `org/name`, e.g. `Qwen/Qwen3-4B-GGUF`.
+ */
+id: string, 
+/**
+ * The quantization whose file to fetch, e.g. `Q4_K_M`.
+ */
+quant: string, 
+/**
+ * CPU or GPU.
+ */
 device: DeviceChoice, } | { "source": "hub", 
 /**
  * `org/name`.

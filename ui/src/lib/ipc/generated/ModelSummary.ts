@@ -23,4 +23,16 @@ device: string,
 /**
  * In-situ quantization, if any.
  */
-quantization: string | null, };
+quantization: string | null, 
+/**
+ * Whether Ponder chose the quantization (the person left it on automatic).
+ */
+quantization_automatic: boolean, 
+/**
+ * Threads the CPU kernels use.
+ */
+threads: number, 
+/**
+ * The model's context, tokens (a question and its answer together); `None` if it declares none.
+ */
+context_tokens: number | null, };

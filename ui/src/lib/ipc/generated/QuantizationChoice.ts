@@ -3,4 +3,4 @@
 /**
  * In-situ quantization, as the window names it.
  */
-export type QuantizationChoice = "q4k" | "q8_0";
+export type QuantizationChoice = "auto" | "q4k" | "q8_0";

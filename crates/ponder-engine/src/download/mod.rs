@@ -15,6 +15,11 @@ use hf_hub::{Repo, RepoType};
 
 use crate::EngineError;
 
+mod listing;
+
+pub use listing::Wanted;
+use listing::{listed_files, remove_cached};
+
 /// Where to download from and to.
 #[derive(Clone, Debug)]
 pub struct HubOptions {
@@ -140,6 +145,30 @@ pub async fn download_model(
     options: &HubOptions,
     on_progress: impl Fn(DownloadProgress) + Send + Sync + 'static,
 ) -> Result<PathBuf, EngineError> {
+    download(repo_id, Wanted::Folder, options, on_progress).await
+}
+
+/// Downloads the one GGUF file of `quant` (`Q4_K_M`) from `repo_id` (e.g. `Qwen/Qwen3-4B-GGUF`) and
+/// returns its path in the cache, ready for [`crate::ModelSource::Gguf`]; cancelled and resumed as
+/// [`download_model`].
+pub async fn download_gguf(
+    repo_id: &str,
+    quant: &str,
+    options: &HubOptions,
+    on_progress: impl Fn(DownloadProgress) + Send + Sync + 'static,
+) -> Result<PathBuf, EngineError> {
+    let snapshot = download(repo_id, Wanted::Gguf(quant.to_string()), options, on_progress).await?;
+    gguf_in(&snapshot, quant).ok_or_else(|| {
+        hub_error(repo_id, format!("the {quant} GGUF file is missing after its download"))
+    })
+}
+
+async fn download(
+    repo_id: &str,
+    wanted: Wanted,
+    options: &HubOptions,
+    on_progress: impl Fn(DownloadProgress) + Send + Sync + 'static,
+) -> Result<PathBuf, EngineError> {
     // hf-hub fetches chunks in tasks of their own, which would outlive a dropped future. A private
     // runtime, shut down when this future ends or is dropped, takes them all down with it.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -147,7 +176,8 @@ pub async fn download_model(
         .enable_all()
         .build()
         .map_err(|e| hub_error(repo_id, e))?;
-    let task = runtime.spawn(fetch(repo_id.to_string(), options.clone(), Arc::new(on_progress)));
+    let task =
+        runtime.spawn(fetch(repo_id.to_string(), wanted, options.clone(), Arc::new(on_progress)));
     let _runtime = PrivateRuntime(Some(runtime));
     task.await.map_err(|e| hub_error(repo_id, e))?
 }
@@ -164,6 +194,7 @@ impl Drop for PrivateRuntime {
 
 async fn fetch(
     repo_id: String,
+    wanted: Wanted,
     options: HubOptions,
     callback: Callback,
 ) -> Result<PathBuf, EngineError> {
@@ -197,8 +228,8 @@ async fn fetch(
             format!("the hub gave {sha:?} as the commit, not a commit id"),
         ));
     }
-    let files = listed_files(&listing).map_err(|e| hub_error(repo_id, e))?;
-    if !files.iter().any(|f| f.name == "config.json") {
+    let files = listed_files(&listing, &wanted).map_err(|e| hub_error(repo_id, e))?;
+    if wanted == Wanted::Folder && !files.iter().any(|f| f.name == "config.json") {
         return Err(hub_error(repo_id, "the repository has no config.json: not a model"));
     }
     let folder = Repo::new(repo_id.into(), RepoType::Model).folder_name();
@@ -248,93 +279,6 @@ async fn fetch(
     Ok(snapshot)
 }
 
-/// A file the listing names, with what it must be.
-#[derive(Debug)]
-struct ListedFile {
-    name: String,
-    size: Option<u64>,
-    /// For Git LFS files (the weights): their SHA-256, lowercase hex.
-    sha256: Option<String>,
-}
-
-/// The needed files of a listing; an error if one of them has a name that is unsafe as a path.
-fn listed_files(listing: &serde_json::Value) -> Result<Vec<ListedFile>, String> {
-    let mut out = Vec::new();
-    for s in listing.get("siblings").and_then(|s| s.as_array()).into_iter().flatten() {
-        let Some(name) = s.get("rfilename").and_then(|n| n.as_str()) else { continue };
-        // Anything in a subfolder is not needed; a flat name must also be a plain, portable one.
-        let flat = !name.contains('/');
-        if flat
-            && !is_safe_file_name(name)
-            && (name.ends_with(".json") || name.contains("safetensors"))
-        {
-            return Err(format!(
-                "the hub listed a file named {name:?}, which is not a safe file name"
-            ));
-        }
-        if !is_needed(name) || !is_safe_file_name(name) {
-            continue;
-        }
-        let lfs = s.get("lfs");
-        let sha256 = match lfs.and_then(|l| l.get("sha256")).and_then(|h| h.as_str()) {
-            Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                Some(h.to_ascii_lowercase())
-            }
-            Some(h) => return Err(format!("the hub gave {h:?} as the SHA-256 of {name}")),
-            None => None,
-        };
-        let size =
-            lfs.and_then(|l| l.get("size")).or_else(|| s.get("size")).and_then(|v| v.as_u64());
-        out.push(ListedFile { name: name.to_string(), size, sha256 });
-    }
-    Ok(out)
-}
-
-impl ListedFile {
-    /// Whether `path` holds this file: its size, and for LFS files its SHA-256.
-    fn check(&self, path: &std::path::Path) -> Result<(), String> {
-        let len = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
-        if let Some(size) = self.size {
-            if len != size {
-                return Err(format!("{} is {len} bytes; the hub lists {size}", self.name));
-            }
-        }
-        if let Some(expected) = &self.sha256 {
-            // The Hugging Face cache names a weights blob by its SHA-256: a blob already named so was
-            // checked when it was written, by us or by the tool that fetched it.
-            let blob = std::fs::canonicalize(path).ok();
-            let named =
-                blob.as_ref().and_then(|b| b.file_name()).is_some_and(|n| n == expected.as_str());
-            if !named {
-                let actual = sha256_of(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                if &actual != expected {
-                    return Err(format!(
-                        "{} has SHA-256 {actual}; the hub lists {expected}",
-                        self.name
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-fn sha256_of(path: &std::path::Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher)?;
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Removes a cached file: the snapshot's link and the blob it points to.
-fn remove_cached(path: &std::path::Path) {
-    if let Ok(blob) = std::fs::canonicalize(path) {
-        let _ = std::fs::remove_file(blob);
-    }
-    let _ = std::fs::remove_file(path);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,12 +313,14 @@ mod tests {
             {"rfilename": "model.safetensors", "size": 99, "lfs": {"sha256": "AB".repeat(32), "size": 100}},
             {"rfilename": "onnx/model.onnx"},
         ]});
-        let files = listed_files(&listing).unwrap();
+        let files = listed_files(&listing, &Wanted::Folder).unwrap();
         assert_eq!(files.len(), 2);
         assert_eq!(files[1].size, Some(100), "the LFS size is the file's");
         assert_eq!(files[1].sha256.as_deref(), Some("ab".repeat(32).as_str()));
         let hostile = serde_json::json!({"siblings": [{"rfilename": "..\\..\\model.safetensors"}]});
-        assert!(listed_files(&hostile).unwrap_err().contains("not a safe file name"));
+        assert!(listed_files(&hostile, &Wanted::Folder)
+            .unwrap_err()
+            .contains("not a safe file name"));
     }
 
     #[test]
@@ -408,6 +354,23 @@ pub fn cached_snapshot(cache: &std::path::Path, id: &str) -> Option<PathBuf> {
     let commit = std::fs::read_to_string(repo.join("refs/main")).ok()?;
     let dir = repo.join("snapshots").join(commit.trim());
     crate::validate_model_dir(&dir).is_ok().then_some(dir)
+}
+
+/// The cached GGUF file of `quant` from `id`, at the snapshot `refs/main` points at.
+pub fn cached_gguf(cache: &std::path::Path, id: &str, quant: &str) -> Option<PathBuf> {
+    let repo = cache.join(format!("models--{}", id.replace('/', "--")));
+    let commit = std::fs::read_to_string(repo.join("refs/main")).ok()?;
+    gguf_in(&repo.join("snapshots").join(commit.trim()), quant)
+}
+
+/// The file of `quant` in a snapshot folder (complete: a partial download has another name).
+fn gguf_in(snapshot: &std::path::Path, quant: &str) -> Option<PathBuf> {
+    let wanted = Wanted::Gguf(quant.to_string());
+    std::fs::read_dir(snapshot)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.is_file() && p.file_name().is_some_and(|n| wanted.wants(&n.to_string_lossy())))
 }
 
 #[cfg(test)]

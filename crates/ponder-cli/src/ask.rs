@@ -45,7 +45,8 @@ pub struct AskArgs {
     /// Penalise repeated tokens (multiplicative, 1 = off).
     #[arg(long)]
     pub(crate) repetition_penalty: Option<f32>,
-    /// Most tokens to generate, thinking included (default 4096, as in the app).
+    /// Most tokens to generate, thinking included (default 32,768 as Qwen recommends, as in the app,
+    /// within what the model's context leaves after the prompt).
     #[arg(long)]
     pub(crate) max_tokens: Option<usize>,
     /// Independent replies to generate (1–4); the first streams, the others print when done.

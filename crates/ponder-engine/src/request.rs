@@ -89,8 +89,12 @@ pub struct GenerationRequest {
 }
 
 impl GenerationRequest {
-    /// Most tokens of a request when nobody says otherwise (the turn policy in `ponder-chat` uses it too).
-    pub const DEFAULT_MAX_TOKENS: usize = 4096;
+    /// Most tokens of a request when nobody says otherwise (the turn policy in `ponder-chat` uses it
+    /// too): 32,768, the output length Qwen recommends for Qwen3 and QwQ, whose reasoning runs long (a
+    /// 4,096-token cap cut hard problems off before their answer). The engine lowers it to what the
+    /// model's context leaves after the prompt, so the model decides it in the end (2,048 for the
+    /// bundled model, 40,960 for Qwen3).
+    pub const DEFAULT_MAX_TOKENS: usize = 32_768;
 
     /// A single question with thinking on and the model's own sampling defaults.
     pub fn ask(question: impl Into<String>) -> Self {

@@ -8,4 +8,4 @@ export const RATING_TAGS: readonly RatingTag[] = ["correct", "wrong_answer", "fl
 export const MAX_CANDIDATES = 4;
 
 /** Tokens of a turn when the asker names no limit. */
-export const DEFAULT_MAX_TOKENS = 4096;
+export const DEFAULT_MAX_TOKENS = 32768;

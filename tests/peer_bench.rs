@@ -7,35 +7,15 @@
 //! `cargo test --workspace --test peer_bench -- --ignored --nocapture` (results in docs/benchmarks.md).
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use candle_core::quantized::GgmlDType;
 use ponder_engine::bench::{time_engine, BareModel, Timing};
+use ponder_engine::machine::read_bandwidth;
 use ponder_engine::{ChatMessage, ChatRole, Engine, GenerationRequest, ModelSource, Sampling};
 use ponder_tests::llama_cpp;
 use ponder_tests::qwen_fixture::qwen3_0_6b;
 
 const GENERATE: usize = 128;
-
-/// Best of three passes summing `bytes` of memory on every core: the read bandwidth decode lives on.
-fn read_bandwidth(bytes: usize) -> f64 {
-    let words: Vec<u64> = (0..bytes / 8).map(|i| i as u64).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut best = 0.0f64;
-    for _ in 0..3 {
-        let started = Instant::now();
-        let total: u64 = std::thread::scope(|s| {
-            let parts: Vec<_> = words
-                .chunks(words.len().div_ceil(threads))
-                .map(|part| s.spawn(move || part.iter().fold(0u64, |a, &w| a.wrapping_add(w))))
-                .collect();
-            parts.into_iter().map(|p| p.join().unwrap()).fold(0, u64::wrapping_add)
-        });
-        std::hint::black_box(total);
-        best = best.max(bytes as f64 / started.elapsed().as_secs_f64());
-    }
-    best
-}
 
 fn gguf(fixture_gguf: &Path, dtype: GgmlDType, name: &str, model_dir: &Path) -> PathBuf {
     if dtype == GgmlDType::Q8_0 {

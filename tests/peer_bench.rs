@@ -4,7 +4,8 @@
 //! 128 tokens generated greedily: decode tokens/s, time to first token, prompt tokens/s and peak memory,
 //! with the machine's measured memory bandwidth and the decode ceiling it sets (every weight is read
 //! once per token). Minutes long, so not part of `cargo test`:
-//! `cargo test --workspace --test peer_bench -- --ignored --nocapture` (results in docs/benchmarks.md).
+//! `cargo test --workspace --test peer_bench -- --ignored --nocapture` (results in docs/benchmarks.md);
+//! `PONDER_BENCH_SHAPE`, `PONDER_BENCH_FORMATS`, `PONDER_BENCH_WORKLOADS` and `PONDER_BENCH_RUNS` choose.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use ponder_engine::bench::{time_engine, BareModel, Timing};
 use ponder_engine::machine::read_bandwidth;
 use ponder_engine::{ChatMessage, ChatRole, Engine, GenerationRequest, ModelSource, Sampling};
 use ponder_tests::llama_cpp;
-use ponder_tests::qwen_fixture::qwen3_0_6b;
+use ponder_tests::qwen_fixture::qwen3_fixture;
 
 const GENERATE: usize = 128;
 
@@ -21,7 +22,8 @@ fn gguf(fixture_gguf: &Path, dtype: GgmlDType, name: &str, model_dir: &Path) -> 
     if dtype == GgmlDType::Q8_0 {
         return fixture_gguf.to_path_buf();
     }
-    let out = fixture_gguf.with_file_name(format!("qwen3-0.6b-random-{name}.gguf"));
+    let q8 = fixture_gguf.file_name().unwrap().to_string_lossy().into_owned();
+    let out = fixture_gguf.with_file_name(q8.replace("-q8_0.gguf", &format!("-{name}.gguf")));
     if !out.is_file() {
         let partial = out.with_extension("partial");
         ponder_train::gguf::export_gguf(model_dir, &partial, dtype).expect("gguf written");
@@ -47,7 +49,13 @@ fn workloads() -> Vec<(&'static str, GenerationRequest)> {
         turns.push(ChatMessage { role, content: filler.repeat(19) });
     }
     turns.push(ChatMessage::user("And what follows from all of that?"));
-    vec![("prompt 512", request(vec![prompt])), ("conversation 2,048", request(turns))]
+    // PONDER_BENCH_WORKLOADS=prompt (or conversation) runs one: the larger shapes take long.
+    let chosen =
+        std::env::var("PONDER_BENCH_WORKLOADS").unwrap_or_else(|_| "prompt,conversation".into());
+    [("prompt 512", request(vec![prompt])), ("conversation 2,048", request(turns))]
+        .into_iter()
+        .filter(|(label, _)| chosen.split(',').any(|c| label.starts_with(c.trim())))
+        .collect()
 }
 
 struct Row {
@@ -79,7 +87,10 @@ fn gib(bytes: u64) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "minutes: run with --ignored --nocapture (docs/benchmarks.md)"]
 async fn ponder_bare_mistralrs_and_llama_cpp_on_the_same_files() {
-    let fixture = qwen3_0_6b();
+    // PONDER_BENCH_SHAPE=qwen3-1.7b|qwen3-4b measures another shape (default the CI fixture's).
+    let shape = std::env::var("PONDER_BENCH_SHAPE").unwrap_or_else(|_| "qwen3-0.6b".into());
+    let fixture = qwen3_fixture(&shape).unwrap_or_else(|| panic!("no fixture shape {shape}"));
+    println!("shape: {shape}");
     let bandwidth = read_bandwidth(1 << 30);
     println!(
         "memory read bandwidth: {:.1} GB/s (1 GiB summed on every core, best of 3)",

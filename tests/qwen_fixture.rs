@@ -53,6 +53,18 @@ pub fn qwen3_0_6b() -> QwenFixture {
     MADE.get_or_init(|| make(Shape::Qwen3_0_6b, "qwen3-0.6b", 1)).clone()
 }
 
+/// A Qwen3 fixture by shape name (`qwen3-0.6b`, `qwen3-1.7b`, `qwen3-4b`), made on first use and cached
+/// like [`qwen3_0_6b`]: the benchmark's other shapes (CI uses only the 0.6B one).
+pub fn qwen3_fixture(name: &str) -> Option<QwenFixture> {
+    let shape = match name {
+        "qwen3-0.6b" => return Some(qwen3_0_6b()),
+        "qwen3-1.7b" => Shape::Qwen3_1_7b,
+        "qwen3-4b" => Shape::Qwen3_4b,
+        _ => return None,
+    };
+    Some(make(shape, name, 1))
+}
+
 /// One test at a time uses the big fixture: two cores and a 1.2 GB model are no place for overlap.
 /// (An async lock: each test's runtime holds it across its awaits; a failed test does not poison it.)
 pub async fn one_at_a_time() -> MutexGuard<'static, ()> {

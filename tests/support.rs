@@ -1,6 +1,7 @@
 //! Helpers shared by the cross-crate tests: where the bundled model is, and draining event streams.
 
 pub mod fake_hub;
+pub mod fake_openai;
 pub mod llama_cpp;
 pub mod qwen_fixture;
 

@@ -11,6 +11,7 @@ use ponder_engine::download::{
 use ponder_engine::load_defaults::{automatic_quantization, kernel_threads};
 use ponder_engine::{
     DeviceChoice, Engine, LoadOptions, LoadStage, ModelSlot, ModelSource, Quantization,
+    ServerSource,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -66,6 +67,14 @@ pub enum ModelChoice {
         quant: String,
         /// CPU or GPU.
         device: DeviceChoice,
+    },
+    /// A model on a server speaking the OpenAI chat-completions protocol (vLLM, SGLang,
+    /// llama.cpp's server, Ollama, LM Studio).
+    Server {
+        /// Its address, e.g. `http://127.0.0.1:8080` (`/v1` optional).
+        url: String,
+        /// Which of its models; `None` takes the first it lists.
+        model: Option<String>,
     },
     /// A hub id, from the local cache or downloaded into it.
     Hub {
@@ -291,7 +300,8 @@ impl App {
                         device: info.device.clone(),
                         quantization: info.quantization.clone(),
                         quantization_automatic: *automatic,
-                        threads: kernel_threads() as u32,
+                        // A server's threads are its own business.
+                        threads: if engine.is_served() { 0 } else { kernel_threads() as u32 },
                         context_tokens: engine.context_length().map(|c| c as u32),
                     },
                     bundled,
@@ -340,6 +350,14 @@ impl App {
                     _ = cancelled.wait_for(|c| *c) => return Err(cancelled_error(id)),
                 };
                 (ModelSource::LocalDir(dir), *device, *quantization)
+            }
+            ModelChoice::Server { url, model } => {
+                let server = ServerSource {
+                    base_url: url.clone(),
+                    model: model.clone().filter(|m| !m.trim().is_empty()),
+                    api_key: None,
+                };
+                (ModelSource::Server(server), DeviceChoice::Cpu, None)
             }
         };
         let (opts, automatic) = options(&source, device, quantization);

@@ -15,9 +15,13 @@ pub struct AskArgs {
     /// The question (not with --continue-from, which continues a saved one).
     #[arg(required_unless_present = "continue_from")]
     pub(crate) question: Option<String>,
-    /// Model folder or Hugging Face id (defaults to the bundled ponder-tiny).
-    #[arg(long)]
+    /// Model folder, GGUF file or Hugging Face id (defaults to the bundled ponder-tiny).
+    #[arg(long, conflicts_with = "server")]
     pub(crate) model: Option<String>,
+    /// An OpenAI-compatible server to ask instead (vLLM, SGLang, llama.cpp's server, Ollama):
+    /// `http://host:8080`, with `#model` to pick one of its models; a key from `PONDER_API_KEY`.
+    #[arg(long)]
+    pub(crate) server: Option<String>,
     /// Answer directly, without thinking first.
     #[arg(long)]
     pub(crate) no_think: bool,
@@ -221,7 +225,8 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     }
     // Options no turn can run with are refused before a model is loaded for them.
     let request = args.request()?;
-    let engine = crate::model_arg::load(args.model.as_deref(), args.gpu, args.quantize).await?;
+    let model = args.server.as_deref().or(args.model.as_deref());
+    let engine = crate::model_arg::load(model, args.gpu, args.quantize).await?;
     // Install the Ctrl-C handler (on first poll) before any output, so an early Ctrl-C is a stop too.
     let mut interrupt = Box::pin(tokio::signal::ctrl_c());
     let _ = futures::poll!(&mut interrupt);

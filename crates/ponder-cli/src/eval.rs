@@ -128,7 +128,7 @@ pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
     let name = crate::model_arg::describe(&source);
     let card_dir = match &source {
         ModelSource::LocalDir(dir) => Some(dir.clone()),
-        ModelSource::Gguf(_) => None,
+        ModelSource::Gguf(_) | ModelSource::Server(_) => None,
     };
     if args.write_card && card_dir.is_none() {
         anyhow::bail!("--write-card needs a model folder (its README.md is the card)");

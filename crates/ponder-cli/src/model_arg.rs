@@ -1,11 +1,12 @@
-//! `--model`: a folder, or a Hugging Face id that is used from the local cache or downloaded into it.
+//! `--model`: a folder, a GGUF file, a Hugging Face id that is used from the local cache or downloaded
+//! into it, or the address of an OpenAI-compatible server.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use ponder_engine::download::{cached_snapshot, download_model, looks_like_hub_id, HubOptions};
 use ponder_engine::load_defaults::automatic_quantization;
-use ponder_engine::{DeviceChoice, Engine, LoadOptions, ModelSource};
+use ponder_engine::{DeviceChoice, Engine, LoadOptions, ModelSource, ServerSource};
 
 /// The bundled model folder.
 pub fn bundled() -> PathBuf {
@@ -14,9 +15,22 @@ pub fn bundled() -> PathBuf {
 
 /// What to load for `--model` (default: the bundled model): a folder, a `.gguf` file, or a hub id,
 /// used offline when the cache has it and otherwise downloaded with a progress bar (Ctrl-C cancels; a
-/// rerun resumes).
+/// rerun resumes), or a server's address (`http://host:8080`, `#name` after it picks one of its
+/// models; the key, if it wants one, from `PONDER_API_KEY`).
 pub async fn resolve(model: Option<&str>) -> anyhow::Result<ModelSource> {
     let Some(model) = model else { return Ok(ModelSource::LocalDir(bundled())) };
+    if model.starts_with("http://") || model.starts_with("https://") {
+        let (url, name) = match model.split_once('#') {
+            Some((url, name)) => (url, Some(name.to_string())),
+            None => (model, None),
+        };
+        let api_key = std::env::var("PONDER_API_KEY").ok().filter(|k| !k.is_empty());
+        return Ok(ModelSource::Server(ServerSource {
+            base_url: url.into(),
+            model: name,
+            api_key,
+        }));
+    }
     let path = Path::new(model);
     if path.exists() {
         if path.extension().is_some_and(|e| e == "gguf") {
@@ -58,6 +72,7 @@ pub async fn resolve(model: Option<&str>) -> anyhow::Result<ModelSource> {
 pub fn describe(source: &ModelSource) -> String {
     match source {
         ModelSource::LocalDir(p) | ModelSource::Gguf(p) => p.display().to_string(),
+        ModelSource::Server(s) => s.base_url.clone(),
     }
 }
 

@@ -92,6 +92,11 @@ impl BareModel {
         let defaults = match &source {
             ModelSource::LocalDir(dir) => generation_defaults(dir)?,
             ModelSource::Gguf(_) => Sampling::qwen_recommended(),
+            ModelSource::Server(_) => {
+                return Err(EngineError::InvalidRequest(
+                    "a bare mistral.rs loop runs locally".into(),
+                ))
+            }
         };
         let (model, runtime) = build_on_own_thread(source, options.clone()).await?;
         Ok(Self { model: Arc::new(model), _runtime: LoaderRuntime::new(runtime), defaults })

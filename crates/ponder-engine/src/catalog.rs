@@ -90,8 +90,20 @@ fn folder(id: String, path: PathBuf, origin: ModelOrigin) -> LocalModel {
     LocalModel { id, bytes: size_of(&path), path, origin, status }
 }
 
-/// Hub-cache snapshots that hold a `config.json`: `models--org--name/snapshots/<commit>/`. The newest
-/// snapshot of each repository (the one `refs/main` names, else any) is listed.
+/// A GGUF file, checked by reading its header (a cached file is a symlink to its blob).
+fn gguf(id: String, path: PathBuf) -> LocalModel {
+    let status = if path.is_file() {
+        read_gguf(&path).map(|h| h.architecture).map_err(|e| e.to_string())
+    } else {
+        Err("file not found".into())
+    };
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    LocalModel { id, path, origin: ModelOrigin::Gguf, status, bytes }
+}
+
+/// Hub-cache snapshots that hold a `config.json` (`models--org--name/snapshots/<commit>/`), and the
+/// GGUF files of GGUF repositories (one per quantization downloaded). The newest snapshot of each
+/// repository (the one `refs/main` names, else any) is listed.
 fn cached(hub_cache: &Path) -> Vec<LocalModel> {
     let Ok(repos) = std::fs::read_dir(hub_cache) else { return Vec::new() };
     let mut out = Vec::new();
@@ -105,8 +117,21 @@ fn cached(hub_cache: &Path) -> Vec<LocalModel> {
         let chosen = main.map(|c| snapshots.join(c.trim())).filter(|p| p.is_dir()).or_else(|| {
             std::fs::read_dir(&snapshots).ok()?.filter_map(Result::ok).map(|e| e.path()).next()
         });
-        if let Some(dir) = chosen.filter(|d| d.join("config.json").exists()) {
+        let Some(dir) = chosen else { continue };
+        if dir.join("config.json").exists() {
             out.push(folder(id, dir, ModelOrigin::HubCache));
+            continue;
+        }
+        let Ok(files) = std::fs::read_dir(&dir) else { continue };
+        let mut ggufs: Vec<PathBuf> = files
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "gguf"))
+            .collect();
+        ggufs.sort();
+        for path in ggufs {
+            let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            out.push(gguf(format!("{id} · {file}"), path));
         }
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -127,18 +152,7 @@ pub fn local_models(bundled: &Path, hub_cache: &Path, extra: &[PathBuf]) -> Vec<
         }
         let id = path.display().to_string();
         if path.extension().is_some_and(|e| e == "gguf") {
-            let status = if path.is_file() {
-                read_gguf(path).map(|h| h.architecture).map_err(|e| e.to_string())
-            } else {
-                Err("file not found".into())
-            };
-            out.push(LocalModel {
-                id,
-                path: path.clone(),
-                origin: ModelOrigin::Gguf,
-                status,
-                bytes: size_of(path),
-            });
+            out.push(gguf(id, path.clone()));
         } else {
             // A learned version carries its card (ponder-learn writes it; the name is its contract).
             let origin = if path.join(LEARNED_CARD).is_file() {
@@ -205,6 +219,19 @@ mod tests {
         assert_eq!(found[0].origin, ModelOrigin::HubCache);
         let why = found[0].status.clone().unwrap_err();
         assert!(why.contains("tokenizer.json"), "a snapshot without a tokenizer says so: {why}");
+    }
+
+    #[test]
+    fn a_gguf_repository_in_the_cache_lists_its_files() {
+        let cache = tempfile::tempdir().unwrap();
+        let snap = cache.path().join("models--Qwen--Qwen3-0.6B-GGUF/snapshots/abc");
+        std::fs::create_dir_all(&snap).unwrap();
+        std::fs::write(snap.join("Qwen3-0.6B-Q8_0.gguf"), b"not a gguf").unwrap();
+        let found = local_models(Path::new("/nonexistent"), cache.path(), &[]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].id, "Qwen/Qwen3-0.6B-GGUF · Qwen3-0.6B-Q8_0.gguf");
+        assert_eq!(found[0].origin, ModelOrigin::Gguf);
+        assert!(found[0].status.is_err(), "its header is read: {:?}", found[0].status);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::generation::{self, Generation, Job};
 use crate::load::{build_on_own_thread, LoadOptions, LoadStage, LoaderRuntime};
 use crate::request::{ChatRole, GenerationRequest, Sampling};
 use crate::sampling::sampling_params;
+use crate::served::{ServedModel, ServerSource};
 use crate::source::{chat_template, check_model_dir, generation_defaults, read_gguf, think_tags};
 use crate::split::SplitStart;
 use crate::{EngineError, ModelSource};
@@ -32,10 +33,17 @@ pub struct ModelInfo {
     pub quantization: Option<String>,
 }
 
+/// Where the model runs.
+enum Backend {
+    /// In this process, in mistral.rs (its loader runtime kept alive beside it).
+    Local { model: Arc<Model>, _runtime: LoaderRuntime },
+    /// On a server, over the OpenAI chat-completions protocol.
+    Served(Arc<ServedModel>),
+}
+
 /// A loaded model, ready to generate.
 pub struct Engine {
-    model: Arc<Model>,
-    _runtime: LoaderRuntime,
+    backend: Backend,
     info: ModelInfo,
     defaults: Sampling,
     /// Token ids of the thinking tags, when the vocabulary has them (needed for a thinking budget).
@@ -60,6 +68,9 @@ impl Engine {
         on_stage: impl Fn(LoadStage),
     ) -> Result<Self, EngineError> {
         on_stage(LoadStage::Checking);
+        if let ModelSource::Server(server) = &source {
+            return Self::connect(server, on_stage).await;
+        }
         let device = options.device.resolve()?.to_string();
         if matches!(source, ModelSource::Gguf(_)) && options.quantization.is_some() {
             return Err(EngineError::InvalidRequest(
@@ -78,14 +89,62 @@ impl Engine {
         let (model, runtime) = build_on_own_thread(source, options.clone()).await?;
         on_stage(LoadStage::Ready);
         Ok(Self {
-            model: Arc::new(model),
-            _runtime: LoaderRuntime::new(runtime),
+            backend: Backend::Local {
+                model: Arc::new(model),
+                _runtime: LoaderRuntime::new(runtime),
+            },
             info,
             defaults,
             tags,
             split_start,
             queue: Arc::new(Semaphore::new(1)),
         })
+    }
+
+    /// Connects to a served model: its name, origin and context from the server's model list.
+    async fn connect(
+        server: &ServerSource,
+        on_stage: impl Fn(LoadStage),
+    ) -> Result<Self, EngineError> {
+        let served = ServedModel::connect(server).await?;
+        let info = ModelInfo {
+            id: served.root().to_string(),
+            name: served.name.clone(),
+            architecture: if served.origin.is_empty() {
+                "served".into()
+            } else {
+                format!("served ({})", served.origin)
+            },
+            device: format!("server {}", served.root()),
+            quantization: None,
+        };
+        on_stage(LoadStage::Ready);
+        Ok(Self {
+            backend: Backend::Served(Arc::new(served)),
+            info,
+            // The server applies the model's own defaults to whatever a request leaves out.
+            defaults: Sampling::default(),
+            tags: None,
+            split_start: SplitStart::Outside,
+            queue: Arc::new(Semaphore::new(1)),
+        })
+    }
+
+    /// mistral.rs's model, or why a served one cannot do this.
+    fn local(&self, what: &str) -> Result<&Arc<Model>, EngineError> {
+        match &self.backend {
+            Backend::Local { model, .. } => Ok(model),
+            Backend::Served(s) => Err(EngineError::InvalidRequest(format!(
+                "{what} needs the model in this process; {} is served by {}",
+                self.info.name,
+                s.root()
+            ))),
+        }
+    }
+
+    /// Whether the model runs on a server rather than in this process.
+    pub fn is_served(&self) -> bool {
+        matches!(self.backend, Backend::Served(_))
     }
 
     /// What is loaded.
@@ -126,7 +185,8 @@ impl Engine {
     /// What a person debugging a template (or a test checking one) needs to see.
     pub async fn rendered_prompt(&self, req: &GenerationRequest) -> Result<String, EngineError> {
         let ids = self.prompt_ids(req).await?;
-        self.model.detokenize(ids, false).await.map_err(|e| EngineError::Generation(e.to_string()))
+        let model = self.local("showing the rendered prompt")?;
+        model.detokenize(ids, false).await.map_err(|e| EngineError::Generation(e.to_string()))
     }
 
     /// The rendered prompt's token ids, with a continuation's `<think>` and fixed step after it
@@ -136,16 +196,16 @@ impl Engine {
         for m in &req.messages {
             messages = messages.add_message(role(m.role), &m.content);
         }
+        let model = self.local("counting the prompt's tokens")?;
         let failed = |e: mistralrs::error::Error| EngineError::Generation(e.to_string());
-        let mut ids = self
-            .model
+        let mut ids = model
             .tokenize(Either::Left(messages), None, false, true, Some(req.thinking))
             .await
             .map_err(failed)?;
         if let Some(person) = &req.continue_thinking {
             let prefix = thinking_prefix(person);
             ids.extend(
-                self.model
+                model
                     .tokenize(Either::Right(prefix), None, false, false, None)
                     .await
                     .map_err(failed)?,
@@ -156,7 +216,10 @@ impl Engine {
 
     /// The model's context length, if it declares one.
     pub fn context_length(&self) -> Option<usize> {
-        self.model.max_sequence_length().ok().flatten()
+        match &self.backend {
+            Backend::Local { model, .. } => model.max_sequence_length().ok().flatten(),
+            Backend::Served(s) => s.context,
+        }
     }
 
     /// Whether [`Engine::generate`] would accept `req` (not empty, fits the model's context), without
@@ -181,6 +244,15 @@ impl Engine {
                 "this model has no thinking tags, so there is no thinking to continue".into(),
             ));
         }
+        if self.is_served() {
+            if req.continue_thinking.is_some() {
+                return Err(EngineError::InvalidRequest(
+                    "continuing a fixed step needs the model in this process".into(),
+                ));
+            }
+            // The server renders and counts the prompt itself, and refuses one too long in the reply.
+            return Ok(0);
+        }
         let prompt_tokens = self.prompt_tokens(req).await?;
         if let Some(limit) = self.context_length() {
             if prompt_tokens >= limit {
@@ -196,8 +268,15 @@ impl Engine {
         let prompt_tokens = self.check(req).await?;
         let mut req = req.clone();
         if let Some(limit) = self.context_length() {
-            req.max_tokens = req.max_tokens.min(limit - prompt_tokens);
+            req.max_tokens = req.max_tokens.min(limit.saturating_sub(prompt_tokens).max(1));
         }
+        let model = match &self.backend {
+            Backend::Served(served) => {
+                let plan = generation::plan(req.candidates, prompt_tokens, SplitStart::Outside);
+                return Ok(served.generate(&req, plan));
+            }
+            Backend::Local { model, .. } => model.clone(),
+        };
         // A continuation is sent as tokens that end inside the thinking block, so its raw output is
         // thinking until `</think>`, whatever the template.
         let (tokens, split_start) = match req.continue_thinking {
@@ -205,7 +284,7 @@ impl Engine {
             None => (None, self.split_start),
         };
         Ok(generation::start(Job {
-            model: self.model.clone(),
+            model,
             request: Prompted { inner: self.request(&req), tokens },
             plan: generation::plan(req.candidates, prompt_tokens, split_start),
             permit: self.queue.clone(),
@@ -217,10 +296,10 @@ impl Engine {
         &self,
         req: &GenerationRequest,
     ) -> Result<(Vec<f32>, Vec<u32>), EngineError> {
+        let model = self.local("reading the next token's logits")?;
         let _turn =
             self.queue.acquire().await.map_err(|e| EngineError::Generation(e.to_string()))?;
-        let (chunks, tokens) = self
-            .model
+        let (chunks, tokens) = model
             .send_raw_chat_request(self.request(req))
             .await
             .map_err(|e| EngineError::Generation(e.to_string()))?;
@@ -274,6 +353,7 @@ fn inspect(
             };
             Ok((info, defaults, header.tags, header.chat_template))
         }
+        ModelSource::Server(_) => unreachable!("a served model is connected to, not inspected"),
     }
 }
 

@@ -47,6 +47,22 @@ pub enum EngineError {
         /// What went wrong.
         reason: String,
     },
+    /// A model server could not be reached, refused a request, or broke off a reply.
+    #[error("the model server at {url}: {reason}")]
+    Server {
+        /// The server's API root.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A model server refused the API key (or wants one).
+    #[error("the model server at {url} refused the API key: {reason}")]
+    ServerAuth {
+        /// The server's API root.
+        url: String,
+        /// What it said.
+        reason: String,
+    },
     /// mistral.rs failed to build the model.
     #[error("could not load the model: {0}")]
     Load(String),
@@ -65,6 +81,8 @@ impl EngineError {
             EngineError::PromptTooLong { .. } => ErrorKind::PromptTooLong,
             EngineError::InvalidRequest(_) => ErrorKind::Invalid,
             EngineError::Download { .. } => ErrorKind::Download,
+            EngineError::Server { .. } => ErrorKind::Server,
+            EngineError::ServerAuth { .. } => ErrorKind::ServerAuth,
             EngineError::Load(_) => ErrorKind::ModelLoad,
             EngineError::Generation(_) => ErrorKind::Generation,
         }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use mistralrs::{Model, Request};
 
 use crate::continuation::Prompted;
@@ -10,7 +11,7 @@ use tokio::sync::{mpsc, watch, OwnedSemaphorePermit};
 
 use crate::events::{CandidateEvent, Event, FinishReason, Usage};
 use crate::split::SplitStart;
-use crate::stream::{forward, StreamPlan};
+use crate::stream::{forward, from_mistralrs, StreamPlan};
 
 /// How long a stopped generation may take to wind down before its stream is simply dropped.
 const STOP_GRACE: Duration = Duration::from_secs(2);
@@ -71,12 +72,18 @@ pub(crate) struct Job {
     pub permit: Arc<tokio::sync::Semaphore>,
 }
 
-/// Starts `job` on the current runtime.
-pub(crate) fn start(job: Job) -> Generation {
+/// A generation's two ends: what the caller holds, the sender its task fills, and the stop signal.
+pub(crate) fn channel() -> (Generation, mpsc::Sender<CandidateEvent>, watch::Receiver<bool>) {
     let (tx, rx) = mpsc::channel(256);
     let (stop_tx, stop_rx) = watch::channel(false);
+    (Generation { events: rx, stop: StopHandle(Arc::new(stop_tx)) }, tx, stop_rx)
+}
+
+/// Starts `job` on the current runtime.
+pub(crate) fn start(job: Job) -> Generation {
+    let (generation, tx, stop_rx) = channel();
     tokio::spawn(run(job, tx, stop_rx));
-    Generation { events: rx, stop: StopHandle(Arc::new(stop_tx)) }
+    generation
 }
 
 async fn run(job: Job, tx: mpsc::Sender<CandidateEvent>, mut stop: watch::Receiver<bool>) {
@@ -100,12 +107,13 @@ async fn run(job: Job, tx: mpsc::Sender<CandidateEvent>, mut stop: watch::Receiv
             let _ = sender.send(Request::TerminateAllSeqsNextStep).await;
         }
     };
-    forward(stream, &tx, job.plan, stop_signal, terminate, STOP_GRACE).await;
+    let incoming = stream.filter_map(|r| std::future::ready(from_mistralrs(r)));
+    forward(std::pin::pin!(incoming), &tx, job.plan, stop_signal, terminate, STOP_GRACE).await;
     drop(permit);
 }
 
 /// Completes when a stop is asked for; never, once no handle is left that could ask.
-async fn stopped(stop: &mut watch::Receiver<bool>) {
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let closed = stop.wait_for(|s| *s).await.is_err();
     if closed {
         std::future::pending::<()>().await;
@@ -113,7 +121,11 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 }
 
 /// Ends every candidate at once (before any token was generated).
-async fn finish_all(tx: &mpsc::Sender<CandidateEvent>, candidates: usize, reason: FinishReason) {
+pub(crate) async fn finish_all(
+    tx: &mpsc::Sender<CandidateEvent>,
+    candidates: usize,
+    reason: FinishReason,
+) {
     for candidate in 0..candidates {
         let events = [Event::Usage(Usage::default()), Event::Finished(reason.clone())];
         for event in events {

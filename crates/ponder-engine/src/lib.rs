@@ -4,6 +4,9 @@
 //! [`Engine::generate`] a [`GenerationRequest`] into a [`Generation`]: per candidate, a stream of
 //! [`Event`]s — `Thinking` text, `Answer` text, `Usage`, and exactly one `Finished`.
 //!
+//! A model served elsewhere (vLLM, SGLang, llama.cpp's server, Ollama) is a [`ModelSource::Server`]: the
+//! same [`Engine`] and events, over the OpenAI chat-completions protocol.
+//!
 //! This is the only crate that names `mistralrs`; nothing here knows about Tauri, SQL or the UI.
 
 pub mod bench;
@@ -24,6 +27,7 @@ pub mod machine;
 mod model_checks;
 mod request;
 mod sampling;
+mod served;
 mod slot;
 mod source;
 pub mod split;
@@ -37,5 +41,6 @@ pub use events::{CandidateEvent, Event, FinishReason, Usage};
 pub use generation::{Generation, StopHandle};
 pub use load::{DeviceChoice, LoadOptions, LoadStage, Quantization};
 pub use request::{ChatMessage, ChatRole, GenerationRequest, Sampling};
+pub use served::ServerSource;
 pub use slot::ModelSlot;
 pub use source::{check_model_dir, validate_model_dir, ModelSource, SUPPORTED_ARCHITECTURES};

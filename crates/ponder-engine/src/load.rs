@@ -110,6 +110,10 @@ async fn build(source: &ModelSource, options: &LoadOptions) -> Result<Model, Eng
             }
             builder.build().await.map_err(|e| EngineError::Load(format!("{e:#}")))
         }
+        ModelSource::Server(s) => Err(EngineError::InvalidRequest(format!(
+            "{} is a server; mistral.rs builds only local models",
+            s.base_url
+        ))),
     }
 }
 

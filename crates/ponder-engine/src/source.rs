@@ -14,6 +14,8 @@ pub enum ModelSource {
     LocalDir(PathBuf),
     /// A single GGUF file (weights, tokenizer and chat template in one).
     Gguf(PathBuf),
+    /// A model on a server speaking the OpenAI chat-completions protocol.
+    Server(crate::served::ServerSource),
 }
 
 impl ModelSource {

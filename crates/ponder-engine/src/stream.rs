@@ -1,9 +1,10 @@
-//! Turns mistral.rs's chunk stream into per-candidate [`CandidateEvent`]s.
+//! Turns a reply's chunk stream — mistral.rs's in-process, or a server's — into per-candidate
+//! [`CandidateEvent`]s.
 
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use mistralrs::{ChunkChoice, Response};
+use mistralrs::Response;
 use tokio::sync::mpsc;
 
 use crate::events::{CandidateEvent, Event, FinishReason, Usage};
@@ -29,10 +30,10 @@ impl Candidate {
         }
     }
 
-    /// Events for one chunk choice. Each choice carries one sampled token (or none for the final one).
-    fn take(&mut self, choice: &ChunkChoice, now: Instant) -> Vec<Event> {
-        let reasoning = choice.delta.reasoning_content.as_deref().unwrap_or("");
-        let content = choice.delta.content.as_deref().unwrap_or("");
+    /// Events for one delta. Each delta carries one sampled token (or none for the final one).
+    fn take(&mut self, choice: &Delta, now: Instant) -> Vec<Event> {
+        let reasoning = choice.reasoning.as_str();
+        let content = choice.content.as_str();
         let mut pieces: Vec<Piece> = Vec::new();
         if !reasoning.is_empty() {
             pieces.push(Piece::Thinking(reasoning.to_string()));
@@ -89,6 +90,63 @@ fn to_event(p: Piece) -> Event {
     }
 }
 
+/// One candidate's share of a chunk: text the engine already called reasoning (mistral.rs's or a
+/// server's parser), raw content (split here when it carries the tags inline), and why it ended.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Delta {
+    pub index: usize,
+    pub reasoning: String,
+    pub content: String,
+    pub finish_reason: Option<String>,
+}
+
+/// What a reply's stream carries, whichever engine produced it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Incoming {
+    /// The candidates' next deltas.
+    Deltas(Vec<Delta>),
+    /// The prompt's length as the engine counted it (a server's usage).
+    PromptTokens(usize),
+    /// The engine failed or the connection broke: what arrived is kept, the reply ends with the error.
+    Failed(String),
+}
+
+/// mistral.rs's response as [`Incoming`]; `None` for responses that carry nothing for the reply.
+pub(crate) fn from_mistralrs(resp: Response) -> Option<Incoming> {
+    match resp {
+        Response::Chunk(chunk) => Some(Incoming::Deltas(
+            chunk
+                .choices
+                .into_iter()
+                .map(|c| Delta {
+                    index: c.index,
+                    reasoning: c.delta.reasoning_content.unwrap_or_default(),
+                    content: c.delta.content.unwrap_or_default(),
+                    finish_reason: c.finish_reason,
+                })
+                .collect(),
+        )),
+        // A continuation (sent as prompt tokens) streams as completion chunks of raw text.
+        Response::CompletionChunk(chunk) => Some(Incoming::Deltas(
+            chunk
+                .choices
+                .into_iter()
+                .map(|c| Delta {
+                    index: c.index,
+                    reasoning: String::new(),
+                    content: c.text,
+                    finish_reason: c.finish_reason,
+                })
+                .collect(),
+        )),
+        Response::InternalError(e) | Response::ValidationError(e) => {
+            Some(Incoming::Failed(e.to_string()))
+        }
+        Response::ModelError(e, _) => Some(Incoming::Failed(e)),
+        _ => None,
+    }
+}
+
 /// How a generation's output is to be read.
 pub(crate) struct StreamPlan {
     /// Candidates requested.
@@ -106,7 +164,7 @@ pub(crate) struct StreamPlan {
 /// `terminate` is awaited and the stream gets `grace` to wind down (text already generated still
 /// arrives) before it is dropped.
 pub(crate) async fn forward(
-    mut stream: impl futures::Stream<Item = Response> + Unpin,
+    mut stream: impl futures::Stream<Item = Incoming> + Unpin,
     tx: &mpsc::Sender<CandidateEvent>,
     plan: StreamPlan,
     stop: impl std::future::Future<Output = ()>,
@@ -142,11 +200,11 @@ pub(crate) async fn forward(
                 }
             },
         };
-        let Some(resp) = next else { break };
-        match resp {
-            Response::Chunk(chunk) => {
+        let Some(incoming) = next else { break };
+        match incoming {
+            Incoming::Deltas(deltas) => {
                 let now = Instant::now();
-                for choice in &chunk.choices {
+                for choice in &deltas {
                     let Some(c) = candidates.get_mut(choice.index) else { continue };
                     for event in c.take(choice, now) {
                         out.send(CandidateEvent { candidate: choice.index, event }).await;
@@ -156,39 +214,13 @@ pub(crate) async fn forward(
                     break 'stream;
                 }
             }
-            // A continuation (sent as prompt tokens) streams as completion chunks of raw text.
-            Response::CompletionChunk(chunk) => {
-                let now = Instant::now();
-                for choice in &chunk.choices {
-                    let Some(c) = candidates.get_mut(choice.index) else { continue };
-                    let as_chat = ChunkChoice {
-                        finish_reason: choice.finish_reason.clone(),
-                        index: choice.index,
-                        delta: mistralrs::Delta {
-                            content: Some(choice.text.clone()),
-                            role: "assistant".into(),
-                            tool_calls: None,
-                            reasoning_content: None,
-                        },
-                        logprobs: None,
-                    };
-                    for event in c.take(&as_chat, now) {
-                        out.send(CandidateEvent { candidate: choice.index, event }).await;
-                    }
-                }
-                if candidates.iter().all(|c| c.finish.is_some()) {
-                    break 'stream;
-                }
+            Incoming::PromptTokens(n) => {
+                candidates.iter_mut().for_each(|c| c.usage.prompt_tokens = n)
             }
-            Response::InternalError(e) | Response::ValidationError(e) => {
-                default_finish = FinishReason::Error(e.to_string());
-                break;
-            }
-            Response::ModelError(e, _) => {
+            Incoming::Failed(e) => {
                 default_finish = FinishReason::Error(e);
                 break;
             }
-            _ => {}
         }
     }
     for (index, c) in candidates.iter_mut().enumerate() {

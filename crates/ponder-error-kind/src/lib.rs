@@ -44,6 +44,10 @@ pub enum ErrorKind {
     ModelLoad,
     /// Generation failed.
     Generation,
+    /// A model server could not be reached, refused a request or broke off a reply.
+    Server,
+    /// A model server refused the API key.
+    ServerAuth,
     /// No model is loaded yet.
     NoModel,
     /// A model is loading already.
@@ -97,6 +101,8 @@ impl ErrorKind {
             ErrorKind::Download => "download",
             ErrorKind::ModelLoad => "model_load",
             ErrorKind::Generation => "generation",
+            ErrorKind::Server => "server",
+            ErrorKind::ServerAuth => "server_auth",
             ErrorKind::NoModel => "no_model",
             ErrorKind::Busy => "busy",
             ErrorKind::Tensor => "tensor",

@@ -391,6 +391,25 @@ export class FakeBackend implements Backend {
       this.status = { state: "failed", kind, message };
       throw { kind, message };
     };
+    if (choice.source === "server") {
+      await this.tick();
+      onProgress({ stage: "checking" });
+      if (!/^https?:\/\//.test(choice.url)) fail("invalid", `${choice.url}: a server address starts with http://.`);
+      const root = `${choice.url.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1`;
+      onProgress({ stage: "ready" });
+      const info = {
+        id: root,
+        name: choice.model ?? "Qwen/Qwen3-8B",
+        architecture: "served (vllm)",
+        device: `server ${root}`,
+        quantization: null,
+        quantization_automatic: false,
+        threads: 0,
+        context_tokens: 40960,
+      };
+      this.status = { state: "ready", info, bundled: false };
+      return this.status;
+    }
     const hub = choice.source === "hub" || choice.source === "hub_gguf";
     if (hub) {
       const total = 4_000_000;

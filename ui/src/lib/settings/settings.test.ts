@@ -58,4 +58,13 @@ describe("model settings", () => {
       id: "Qwen/Qwen3-4B",
     });
   });
+
+  it("keeps a server's address and model, and sends the first listed model when none is named", async () => {
+    const { DEFAULT_MODEL, choiceFor } = await import("./settings");
+    const model = { ...DEFAULT_MODEL, source: "server" as const, serverUrl: " http://gpu-box:8000 ", serverModel: "" };
+    expect(parseSettings({ model }).model).toEqual(model);
+    expect(choiceFor(model)).toEqual({ source: "server", url: "http://gpu-box:8000", model: null });
+    expect(choiceFor({ ...model, serverModel: "Qwen/Qwen3-32B" })).toMatchObject({ model: "Qwen/Qwen3-32B" });
+    expect(choiceFor({ ...model, serverUrl: "  " })).toBeNull();
+  });
 });

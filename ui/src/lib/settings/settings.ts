@@ -17,7 +17,7 @@ export const PRESETS: Record<"thinking" | "direct", Sampling> = {
   direct: { temperature: 0.7, top_p: 0.8, top_k: 20, min_p: 0 },
 };
 
-export type ModelSource = "bundled" | "folder" | "gguf" | "hub";
+export type ModelSource = "bundled" | "folder" | "gguf" | "hub" | "server";
 export type QuantChoice = "auto" | "none" | "q4k" | "q8_0";
 
 /** The model to load at start and from the settings view (all sources' fields kept while switching). */
@@ -29,6 +29,10 @@ export interface ModelSetting {
   /** For a GGUF repository on the hub: the quantization whose file to fetch (`Q4_K_M`); empty for a
    * safetensors repository. */
   hubQuant: string;
+  /** An OpenAI-compatible server's address (vLLM, SGLang, llama.cpp's server, Ollama, LM Studio). */
+  serverUrl: string;
+  /** Which of the server's models; empty for the first it lists. */
+  serverModel: string;
   device: DeviceChoice;
   quantization: QuantChoice;
 }
@@ -53,6 +57,8 @@ export const DEFAULT_MODEL: ModelSetting = {
   gguf: "",
   hubId: "Qwen/Qwen3-0.6B",
   hubQuant: "",
+  serverUrl: "http://127.0.0.1:8080",
+  serverModel: "",
   device: "cpu",
   quantization: "auto",
 };
@@ -86,6 +92,10 @@ export function choiceFor(m: ModelSetting): ModelChoice | null {
       return quant
         ? { source: "hub_gguf", id, quant, device: m.device }
         : { source: "hub", id, device: m.device, quantization };
+    }
+    case "server": {
+      const url = m.serverUrl.trim();
+      return url ? { source: "server", url, model: m.serverModel.trim() || null } : null;
     }
   }
 }
@@ -132,11 +142,13 @@ export function parseSettings(json: unknown): Settings {
   const m = raw.model && typeof raw.model === "object" ? (raw.model as Record<string, unknown>) : {};
   const text = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
   const model: ModelSetting = {
-    source: oneOf(m.source, ["bundled", "folder", "gguf", "hub"] as const, DEFAULT_MODEL.source),
+    source: oneOf(m.source, ["bundled", "folder", "gguf", "hub", "server"] as const, DEFAULT_MODEL.source),
     folder: text(m.folder, DEFAULT_MODEL.folder),
     gguf: text(m.gguf, DEFAULT_MODEL.gguf),
     hubId: text(m.hubId, DEFAULT_MODEL.hubId),
     hubQuant: text(m.hubQuant, DEFAULT_MODEL.hubQuant),
+    serverUrl: text(m.serverUrl, DEFAULT_MODEL.serverUrl),
+    serverModel: text(m.serverModel, DEFAULT_MODEL.serverModel),
     device: oneOf(m.device, ["cpu", "gpu"] as const, DEFAULT_MODEL.device),
     quantization: oneOf(m.quantization, ["auto", "none", "q4k", "q8_0"] as const, DEFAULT_MODEL.quantization),
   };

@@ -45,7 +45,15 @@ quant: string,
 /**
  * CPU or GPU.
  */
-device: DeviceChoice, } | { "source": "hub", 
+device: DeviceChoice, } | { "source": "server", 
+/**
+ * Its address, e.g. `http://127.0.0.1:8080` (`/v1` optional).
+ */
+url: string, 
+/**
+ * Which of its models; `None` takes the first it lists.
+ */
+model: string | null, } | { "source": "hub", 
 /**
  * `org/name`.
  */

@@ -1,0 +1,175 @@
+//! The OpenAI chat-completions protocol as the servers Ponder fronts speak it: the request body, and
+//! each streamed chunk read into the engine's deltas.
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::request::{ChatRole, GenerationRequest};
+use crate::stream::Delta;
+
+/// The streaming request for `req` to `model`. Sampling settings the person did not set are left out,
+/// so the server applies the model's own defaults (vLLM and llama.cpp read `generation_config`).
+/// Thinking is switched the way Qwen3's template expects it, through `chat_template_kwargs`, which
+/// vLLM, SGLang and llama.cpp's server (`--jinja`) pass to the template.
+pub(crate) fn chat_body(model: &str, req: &GenerationRequest) -> Value {
+    let messages: Vec<Value> = req
+        .messages
+        .iter()
+        .map(|m| {
+            let role = match m.role {
+                ChatRole::System => "system",
+                ChatRole::User => "user",
+                ChatRole::Assistant => "assistant",
+            };
+            json!({"role": role, "content": m.content})
+        })
+        .collect();
+    let mut body = Map::new();
+    body.insert("model".into(), model.into());
+    body.insert("messages".into(), messages.into());
+    body.insert("stream".into(), true.into());
+    body.insert("stream_options".into(), json!({"include_usage": true}));
+    body.insert("max_tokens".into(), req.max_tokens.into());
+    if req.candidates > 1 {
+        body.insert("n".into(), req.candidates.into());
+    }
+    body.insert("chat_template_kwargs".into(), json!({"enable_thinking": req.thinking}));
+    let s = &req.sampling;
+    let settings: [(&str, Option<Value>); 6] = [
+        ("temperature", s.temperature.map(Value::from)),
+        ("top_p", s.top_p.map(Value::from)),
+        ("top_k", s.top_k.map(Value::from)),
+        ("min_p", s.min_p.map(Value::from)),
+        ("presence_penalty", s.presence_penalty.map(Value::from)),
+        ("repetition_penalty", s.repetition_penalty.map(Value::from)),
+    ];
+    for (name, value) in settings {
+        if let Some(v) = value {
+            body.insert(name.into(), v);
+        }
+    }
+    // llama.cpp's server spells the repetition penalty its own way.
+    if let Some(p) = s.repetition_penalty {
+        body.insert("repeat_penalty".into(), p.into());
+    }
+    Value::Object(body)
+}
+
+/// What one chunk carries.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Chunk {
+    pub deltas: Vec<Delta>,
+    pub prompt_tokens: Option<usize>,
+}
+
+#[derive(Deserialize)]
+struct WireChunk {
+    #[serde(default)]
+    choices: Vec<WireChoice>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct WireChoice {
+    #[serde(default)]
+    index: usize,
+    #[serde(default)]
+    delta: WireDelta,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+struct WireDelta {
+    #[serde(default)]
+    content: Option<String>,
+    /// vLLM's, SGLang's and llama.cpp's reasoning parsers.
+    #[serde(default)]
+    reasoning_content: Option<String>,
+    /// The newer spelling (vLLM ≥ 0.10, OpenRouter).
+    #[serde(default)]
+    reasoning: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireUsage {
+    #[serde(default)]
+    prompt_tokens: Option<usize>,
+}
+
+/// One chunk's data; an error object the server streams, or text that is not a chunk, is the error.
+pub(crate) fn parse_chunk(data: &str) -> Result<Chunk, String> {
+    let chunk: WireChunk = serde_json::from_str(data).map_err(|e| {
+        let start: String = data.chars().take(120).collect();
+        format!("the server sent a chunk that is not a chat-completions chunk ({e}): {start}")
+    })?;
+    if let Some(error) = chunk.error {
+        let message = error.get("message").and_then(Value::as_str).map(str::to_string);
+        return Err(format!(
+            "the server reported: {}",
+            message.unwrap_or_else(|| error.to_string())
+        ));
+    }
+    let deltas = chunk
+        .choices
+        .into_iter()
+        .map(|c| Delta {
+            index: c.index,
+            reasoning: c.delta.reasoning_content.or(c.delta.reasoning).unwrap_or_default(),
+            content: c.delta.content.unwrap_or_default(),
+            finish_reason: c.finish_reason,
+        })
+        .collect();
+    Ok(Chunk { deltas, prompt_tokens: chunk.usage.and_then(|u| u.prompt_tokens) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Sampling;
+
+    #[test]
+    fn the_body_sends_thinking_through_the_template_and_only_the_settings_given() {
+        let mut req = GenerationRequest::ask("2+2?");
+        req.thinking = false;
+        req.candidates = 3;
+        req.sampling = Sampling { temperature: Some(0.6), top_k: Some(20), ..Sampling::default() };
+        let body = chat_body("qwen3", &req);
+        assert_eq!(body["chat_template_kwargs"]["enable_thinking"], json!(false));
+        assert_eq!(body["n"], json!(3));
+        assert_eq!(body["messages"], json!([{"role": "user", "content": "2+2?"}]));
+        assert_eq!(body["temperature"], json!(0.6));
+        assert_eq!(body["top_k"], json!(20));
+        assert!(body.get("top_p").is_none() && body.get("min_p").is_none(), "{body}");
+        assert_eq!(body["stream_options"]["include_usage"], json!(true));
+    }
+
+    #[test]
+    fn chunks_carry_reasoning_under_either_name_content_and_usage() {
+        let c = parse_chunk(r#"{"choices":[{"index":0,"delta":{"reasoning_content":"hm"}}]}"#);
+        assert_eq!(c.unwrap().deltas[0].reasoning, "hm");
+        let c = parse_chunk(
+            r#"{"choices":[{"index":1,"delta":{"reasoning":"so"},"finish_reason":null}]}"#,
+        );
+        assert_eq!(c.unwrap().deltas[0].index, 1);
+        let c = parse_chunk(r#"{"choices":[{"delta":{"content":"4"},"finish_reason":"stop"}]}"#)
+            .unwrap();
+        assert_eq!(
+            (c.deltas[0].content.as_str(), c.deltas[0].finish_reason.as_deref()),
+            ("4", Some("stop"))
+        );
+        let c = parse_chunk(r#"{"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":3}}"#);
+        assert_eq!(c.unwrap(), Chunk { deltas: vec![], prompt_tokens: Some(12) });
+    }
+
+    #[test]
+    fn an_error_object_or_garbage_is_an_error_that_says_what_came() {
+        let e = parse_chunk(r#"{"error":{"message":"context length exceeded","code":400}}"#);
+        assert_eq!(e.unwrap_err(), "the server reported: context length exceeded");
+        let e = parse_chunk("<html>502 Bad Gateway</html>").unwrap_err();
+        assert!(e.contains("not a chat-completions chunk") && e.contains("502 Bad Gateway"), "{e}");
+    }
+}

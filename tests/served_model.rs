@@ -1,0 +1,132 @@
+//! The served-model engine against a scripted OpenAI-compatible server: the same events as the
+//! in-process engine with thinking from `reasoning_content` or inline tags, thinking switched through
+//! the template, and every way a server fails — refused, a wrong key, a model it lacks, a stop, a
+//! connection cut mid-answer (what arrived is kept and the reply says why it ended).
+
+use std::time::{Duration, Instant};
+
+use ponder_engine::{Engine, Event, FinishReason, GenerationRequest, ModelSource, ServerSource};
+use ponder_error_kind::ErrorKind;
+use ponder_tests::fake_openai::{FakeOpenAi, Script};
+use ponder_tests::texts;
+
+fn source(url: &str) -> ModelSource {
+    ModelSource::Server(ServerSource { base_url: url.into(), model: None, api_key: None })
+}
+
+async fn ask(engine: &Engine, req: &GenerationRequest) -> Vec<Event> {
+    let gen = engine.generate(req).await.expect("started");
+    gen.collect().await.into_iter().map(|e| e.event).collect()
+}
+
+#[tokio::test]
+async fn thinking_and_answer_arrive_as_from_the_local_engine_either_way_the_server_sends_them() {
+    for reasoning_field in [true, false] {
+        let mut script = Script::new("Two and two make four.", "**4**", 400.0);
+        script.reasoning_field = reasoning_field;
+        let server = FakeOpenAi::serve(script).await;
+        let engine = Engine::load(source(&server.url)).await.expect("connected");
+        assert_eq!(engine.info().name, "Qwen/Qwen3-8B");
+        assert_eq!(engine.context_length(), Some(40960));
+        assert!(engine.info().device.contains(&server.url), "{:?}", engine.info());
+        let events = ask(&engine, &GenerationRequest::ask("2+2?")).await;
+        let (thinking, answer, finish) = texts(&events);
+        assert_eq!(thinking.trim(), "Two and two make four.", "reasoning_field {reasoning_field}");
+        assert_eq!(answer, "**4**");
+        assert_eq!(finish, Some(FinishReason::Stop));
+        let Some(Event::Usage(usage)) = events.iter().rev().nth(1) else { panic!("{events:?}") };
+        assert_eq!(usage.prompt_tokens, 17, "the server's count");
+        assert!(usage.thinking_tokens >= 5 && usage.answer_tokens >= 1, "{usage:?}");
+    }
+}
+
+#[tokio::test]
+async fn thinking_is_switched_through_the_template_and_sampling_passed_on() {
+    let server = FakeOpenAi::serve(Script::new("", "4", 400.0)).await;
+    let engine = Engine::load(source(&format!("{}/v1/", server.url))).await.expect("connected");
+    let mut req = GenerationRequest::ask("2+2?");
+    req.thinking = false;
+    req.sampling.temperature = Some(0.7);
+    ask(&engine, &req).await;
+    let sent = &server.requests()[0];
+    assert_eq!(sent["chat_template_kwargs"]["enable_thinking"], false);
+    assert_eq!(sent["temperature"], 0.7);
+    assert_eq!(sent["model"], "Qwen/Qwen3-8B");
+    assert_eq!(sent["stream"], true);
+}
+
+#[tokio::test]
+async fn a_server_that_is_not_there_a_wrong_key_and_a_missing_model_are_said_plainly() {
+    let refused = Engine::load(source("http://127.0.0.1:9")).await.err().expect("refused");
+    assert_eq!(refused.kind(), ErrorKind::Server);
+    assert!(refused.to_string().contains("could not connect"), "{refused}");
+
+    let mut script = Script::new("", "4", 400.0);
+    script.key = Some("sk-right".into());
+    let server = FakeOpenAi::serve(script).await;
+    let wrong = ServerSource {
+        base_url: server.url.clone(),
+        model: None,
+        api_key: Some("sk-wrong".into()),
+    };
+    let e = Engine::load(ModelSource::Server(wrong)).await.err().expect("refused");
+    assert_eq!(e.kind(), ErrorKind::ServerAuth);
+    assert!(
+        e.to_string().contains("Incorrect API key") && !e.to_string().contains("sk-wrong"),
+        "{e}"
+    );
+    let right = ServerSource {
+        base_url: server.url.clone(),
+        model: None,
+        api_key: Some("sk-right".into()),
+    };
+    Engine::load(ModelSource::Server(right)).await.expect("the right key is let in");
+
+    let absent = ServerSource {
+        base_url: server.url.clone(),
+        model: Some("llama".into()),
+        api_key: Some("sk-right".into()),
+    };
+    let e = Engine::load(ModelSource::Server(absent)).await.err().expect("no such model");
+    assert!(
+        e.to_string().contains("no model `llama`") && e.to_string().contains("Qwen/Qwen3-8B"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_cut_mid_answer_keeps_what_arrived_and_says_so() {
+    let mut script = Script::new("Step one. Step two.", "The answer is four.", 400.0);
+    script.cut_after = Some(8);
+    let server = FakeOpenAi::serve(script).await;
+    let engine = Engine::load(source(&server.url)).await.expect("connected");
+    let (thinking, answer, finish) = texts(&ask(&engine, &GenerationRequest::ask("2+2?")).await);
+    assert_eq!(thinking, "Step one. Step two.");
+    assert!(!answer.is_empty() && "The answer is four.".starts_with(&answer), "{answer:?}");
+    let Some(FinishReason::Error(why)) = finish else { panic!("{finish:?}") };
+    assert!(why.contains("broke mid-reply"), "{why}");
+}
+
+#[tokio::test]
+async fn a_stop_mid_thinking_ends_the_reply_at_once_and_closes_the_connection() {
+    let server = FakeOpenAi::serve(Script::new(&"thinking ".repeat(2000), "4", 50.0)).await;
+    let engine = Engine::load(source(&server.url)).await.expect("connected");
+    let mut gen = engine.generate(&GenerationRequest::ask("2+2?")).await.expect("started");
+    let mut thinking = String::new();
+    while thinking.len() < 40 {
+        if let Some(Event::Thinking(t)) = gen.next().await.map(|e| e.event) {
+            thinking.push_str(&t);
+        }
+    }
+    let asked = Instant::now();
+    gen.stop_handle().stop();
+    let rest: Vec<Event> = gen.collect().await.into_iter().map(|e| e.event).collect();
+    assert!(asked.elapsed() < Duration::from_secs(2), "stopped in {:?}", asked.elapsed());
+    assert_eq!(rest.last(), Some(&Event::Finished(FinishReason::Cancelled)));
+    let sent_then = server.sent().len();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        server.sent().len() <= sent_then + 2,
+        "the server stopped sending once the client went away"
+    );
+}

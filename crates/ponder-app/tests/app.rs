@@ -46,6 +46,7 @@ fn greedy(thinking: bool) -> AnswerOptions {
         candidates: 1,
         sampling: Some(SamplingRequest { temperature: Some(0.0), ..Default::default() }),
         max_tokens: Some(400),
+        ..AnswerOptions::default()
     }
 }
 

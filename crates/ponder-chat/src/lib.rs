@@ -11,6 +11,7 @@ mod convert;
 mod fix;
 mod model_hash;
 mod policy;
+pub mod vote;
 
 use std::time::Instant;
 

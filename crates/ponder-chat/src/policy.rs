@@ -6,6 +6,7 @@ use ponder_engine::{GenerationRequest, Sampling};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::vote::MAX_VOTERS;
 use crate::ChatError;
 
 /// Most tokens of a turn (thinking and answer together) when the asker names none.
@@ -35,6 +36,18 @@ pub struct SamplingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub repetition_penalty: Option<f32>,
+    /// Additive penalty growing with how often a token appeared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub frequency_penalty: Option<f32>,
+    /// DRY's strength (0.8 usual; `None` or 0 off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub dry_multiplier: Option<f32>,
+    /// Never repeat an n-gram of this many tokens within the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub no_repeat_ngram_size: Option<usize>,
 }
 
 /// How to answer: asking, regenerating and `ponder ask` all send this.
@@ -52,6 +65,18 @@ pub struct AnswerOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub max_tokens: Option<usize>,
+    /// Think longer: the fewest thinking tokens (`None` or 0: as the model likes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub min_thinking: Option<usize>,
+    /// What thinking longer writes where the model would stop (default "\n\nWait").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub nudge: Option<String>,
+    /// Vote over this many chains (2 to [`MAX_VOTERS`]) instead of side-by-side candidates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub vote: Option<usize>,
 }
 
 impl Default for AnswerOptions {
@@ -62,6 +87,9 @@ impl Default for AnswerOptions {
             candidates: 1,
             sampling: None,
             max_tokens: None,
+            min_thinking: None,
+            nudge: None,
+            vote: None,
         }
     }
 }
@@ -76,6 +104,16 @@ impl AnswerOptions {
                 self.candidates
             )));
         }
+        if let Some(n) = self.vote {
+            if !(2..=MAX_VOTERS).contains(&n) || self.candidates != 1 {
+                return Err(ChatError::Invalid(format!(
+                    "a vote takes 2 to {MAX_VOTERS} chains (and no side-by-side candidates), not {n}"
+                )));
+            }
+        }
+        if self.min_thinking.is_some_and(|m| m > 0) && !self.thinking {
+            return Err(ChatError::Invalid("thinking longer needs thinking on".into()));
+        }
         if self.max_tokens == Some(0) {
             return Err(ChatError::Invalid("max_tokens must be at least 1".into()));
         }
@@ -88,6 +126,9 @@ impl AnswerOptions {
                 min_p: s.min_p,
                 presence_penalty: s.presence_penalty,
                 repetition_penalty: s.repetition_penalty,
+                frequency_penalty: s.frequency_penalty,
+                dry_multiplier: s.dry_multiplier,
+                no_repeat_ngram_size: s.no_repeat_ngram_size.filter(|n| *n > 0),
             },
         };
         Ok(GenerationRequest {
@@ -97,9 +138,11 @@ impl AnswerOptions {
             max_tokens: self.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
             // A budget of 0 would end the thinking before it starts; the window sends 0 for "none".
             thinking_budget: self.thinking_budget.filter(|b| *b > 0),
-            candidates: self.candidates,
+            candidates: self.vote.unwrap_or(self.candidates),
             // Set only when continuing from a person's fixed step (`ponder_chat::fix`).
             continue_thinking: None,
+            min_thinking: self.min_thinking.filter(|m| *m > 0),
+            nudge: self.nudge.clone().filter(|n| !n.is_empty()),
         })
     }
 }
@@ -144,5 +187,21 @@ mod tests {
         }
         let e = AnswerOptions { max_tokens: Some(0), ..AnswerOptions::default() }.request();
         assert!(e.is_err());
+    }
+
+    #[test]
+    fn a_vote_samples_its_chains_as_candidates_within_its_limits() {
+        let r = AnswerOptions { vote: Some(8), ..AnswerOptions::default() }.request().unwrap();
+        assert_eq!(r.candidates, 8);
+        for bad in [
+            AnswerOptions { vote: Some(1), ..AnswerOptions::default() },
+            AnswerOptions { vote: Some(MAX_VOTERS + 1), ..AnswerOptions::default() },
+            AnswerOptions { vote: Some(4), candidates: 2, ..AnswerOptions::default() },
+            AnswerOptions { min_thinking: Some(100), thinking: false, ..AnswerOptions::default() },
+        ] {
+            assert!(bad.request().is_err(), "{bad:?}");
+        }
+        let longer = AnswerOptions { min_thinking: Some(300), ..AnswerOptions::default() };
+        assert_eq!(longer.request().unwrap().min_thinking, Some(300));
     }
 }

@@ -49,6 +49,26 @@ pub struct AskArgs {
     /// Penalise repeated tokens (multiplicative, 1 = off).
     #[arg(long)]
     pub(crate) repetition_penalty: Option<f32>,
+    /// Penalise tokens by how often they already appeared (additive, 0 = off).
+    #[arg(long)]
+    pub(crate) frequency_penalty: Option<f32>,
+    /// DRY: penalise continuing a sequence seen before, more the longer it is (0.8 is usual).
+    #[arg(long, value_name = "MULTIPLIER")]
+    pub(crate) dry: Option<f32>,
+    /// Never repeat an n-gram of this many tokens within the reply (a guard against loops).
+    #[arg(long, value_name = "N")]
+    pub(crate) no_repeat_ngram: Option<usize>,
+    /// Think longer: at least this many thinking tokens; where the model would stop sooner, the
+    /// nudge is written and it goes on.
+    #[arg(long, value_name = "T")]
+    pub(crate) min_thinking: Option<usize>,
+    /// What --min-thinking writes where the model would stop thinking (default "\n\nWait").
+    #[arg(long, requires = "min_thinking")]
+    pub(crate) nudge: Option<String>,
+    /// Vote: sample N chains of thought (2–16) and answer with the answer most of them reach,
+    /// saying how many agree.
+    #[arg(long, value_name = "N", conflicts_with = "candidates")]
+    pub(crate) vote: Option<usize>,
     /// Most tokens to generate, thinking included (default 32,768 as Qwen recommends, as in the app,
     /// within what the model's context leaves after the prompt).
     #[arg(long)]
@@ -123,8 +143,14 @@ impl AskArgs {
                 min_p: self.min_p,
                 presence_penalty: self.presence_penalty,
                 repetition_penalty: self.repetition_penalty,
+                frequency_penalty: self.frequency_penalty,
+                dry_multiplier: self.dry,
+                no_repeat_ngram_size: self.no_repeat_ngram,
             }),
             max_tokens: self.max_tokens,
+            min_thinking: self.min_thinking,
+            nudge: self.nudge.clone(),
+            vote: self.vote,
         };
         let mut request = options.request()?;
         request.messages = vec![ChatMessage::user(self.question.clone().unwrap_or_default())];
@@ -253,7 +279,11 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     let mut text = TextOut::new(args.hide_thinking, out.is_terminal());
     let mut error = None;
     let mut write_error = None;
+    let mut answers: Vec<String> = vec![String::new(); request.candidates];
     let mut handle = |e: &CandidateEvent| {
+        if let (Event::Answer(t), Some(a)) = (&e.event, answers.get_mut(e.candidate)) {
+            a.push_str(t);
+        }
         if let Event::Finished(FinishReason::Error(m)) = &e.event {
             error.get_or_insert_with(|| m.clone());
         }
@@ -284,7 +314,9 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     if let Some(w) = write_error {
         return Err(w.into());
     }
-    if !args.json {
+    if args.vote.is_some() {
+        crate::vote_out::print(&mut out, args.json, &answers)?;
+    } else if !args.json {
         text.finish(&mut out)?;
     }
     match error {

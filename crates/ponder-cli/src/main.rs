@@ -5,6 +5,7 @@ mod bench;
 mod bench_learning;
 mod bench_persistence;
 mod bench_rl;
+mod bench_vote;
 mod eval;
 mod export;
 mod fix;
@@ -14,6 +15,7 @@ mod model_arg;
 mod models;
 mod rate;
 mod rl_families;
+mod vote_out;
 
 use clap::{Parser, Subcommand};
 
@@ -45,6 +47,8 @@ enum Command {
     BenchLearning(bench_learning::LearningBenchArgs),
     /// Reinforcement learning alone (GRPO) on problems where sampling sometimes succeeds.
     BenchRl(bench_rl::RlBenchArgs),
+    /// Measure what voting over chains of thought and thinking longer buy on held-out problems.
+    BenchVote(bench_vote::VoteBenchArgs),
     /// Measure a model's exact-match accuracy on held-out arithmetic, thinking on and off, through mistral.rs.
     Eval(eval::EvalArgs),
 }
@@ -68,5 +72,6 @@ async fn run() -> anyhow::Result<()> {
         Command::Learn(args) => learn::run(args).await,
         Command::BenchLearning(args) => bench_learning::run(args).await,
         Command::BenchRl(args) => bench_rl::run(args).await,
+        Command::BenchVote(args) => bench_vote::run(args).await,
     }
 }

@@ -38,19 +38,44 @@ impl ThinkingBudget {
 
     /// Whether the next token must be `</think>`, given the prompt and everything generated so far.
     pub fn must_close(&self, context: &[u32]) -> bool {
-        let prompt_len = (*self.prompt_len.get_or_init(|| context.len())).min(context.len());
-        let search_from = prompt_len.saturating_sub(PROMPT_TAIL);
-        let open_at = context[search_from..]
-            .iter()
-            .rposition(|&t| t == self.tags.open)
-            .map(|i| i + search_from)
-            .or(self.prompt_opens.then(|| prompt_len.saturating_sub(1)));
-        let Some(open_at) = open_at else {
-            return false;
-        };
-        let generated = &context[(open_at + 1).max(prompt_len)..];
-        !context[open_at + 1..].contains(&self.tags.close) && generated.len() >= self.budget
+        let prompt_len = *self.prompt_len.get_or_init(|| context.len());
+        open_thinking(self.tags, prompt_len, self.prompt_opens, context)
+            .is_some_and(|n| n >= self.budget)
     }
+}
+
+/// The tokens the model has generated inside a thinking block still open at the end of `context`, or
+/// `None` when no block is open. `prompt_len` is where the prompt ends; `prompt_opens` when the prompt
+/// ends inside a block it opened (a continued fixed step), however far back its `<think>` is.
+pub(crate) fn open_thinking(
+    tags: ThinkTags,
+    prompt_len: usize,
+    prompt_opens: bool,
+    context: &[u32],
+) -> Option<usize> {
+    let prompt_len = prompt_len.min(context.len());
+    let search_from = prompt_len.saturating_sub(PROMPT_TAIL);
+    let open_at = context[search_from..]
+        .iter()
+        .rposition(|&t| t == tags.open)
+        .map(|i| i + search_from)
+        .or(prompt_opens.then(|| prompt_len.saturating_sub(1)))?;
+    if context[open_at + 1..].contains(&tags.close) {
+        return None;
+    }
+    Some(context.len() - (open_at + 1).max(prompt_len))
+}
+
+/// `logits` with every token but `only` masked.
+pub(crate) fn force(logits: &Tensor, only: u32) -> mistralrs::Result<Tensor> {
+    let vocab = logits.dims().last().copied().unwrap_or(0);
+    if only as usize >= vocab {
+        return Ok(logits.clone());
+    }
+    let mut mask = vec![f32::NEG_INFINITY; vocab];
+    mask[only as usize] = 0.0;
+    let mask = Tensor::from_vec(mask, vocab, logits.device())?.to_dtype(logits.dtype())?;
+    logits.broadcast_add(&mask)
 }
 
 impl CustomLogitsProcessor for ThinkingBudget {
@@ -58,15 +83,7 @@ impl CustomLogitsProcessor for ThinkingBudget {
         if !self.must_close(context) {
             return Ok(logits.clone());
         }
-        let vocab = logits.dims().last().copied().unwrap_or(0);
-        let close = self.tags.close as usize;
-        if close >= vocab {
-            return Ok(logits.clone());
-        }
-        let mut mask = vec![f32::NEG_INFINITY; vocab];
-        mask[close] = 0.0;
-        let mask = Tensor::from_vec(mask, vocab, logits.device())?.to_dtype(logits.dtype())?;
-        logits.broadcast_add(&mask)
+        force(logits, self.tags.close)
     }
 }
 

@@ -10,6 +10,8 @@ use crate::budget::{ThinkTags, ThinkingBudget};
 use crate::continuation::{thinking_prefix, Prompted};
 use crate::generation::{self, Generation, Job};
 use crate::load::{build_on_own_thread, LoadOptions, LoadStage, LoaderRuntime};
+use crate::min_thinking::{MinThinking, DEFAULT_NUDGE};
+use crate::no_repeat::NoRepeatNgram;
 use crate::request::{ChatRole, GenerationRequest, Sampling};
 use crate::sampling::sampling_params;
 use crate::served::{ServedModel, ServerSource};
@@ -31,6 +33,12 @@ pub struct ModelInfo {
     pub device: String,
     /// In-situ quantization, if any.
     pub quantization: Option<String>,
+}
+
+/// What thinking longer writes, and the tokens that would end the turn inside the thinking.
+struct Nudge {
+    tokens: Vec<u32>,
+    ends: Vec<u32>,
 }
 
 /// Where the model runs.
@@ -162,7 +170,30 @@ impl Engine {
         self.tags
     }
 
-    fn request(&self, req: &GenerationRequest) -> RequestBuilder {
+    /// For a request that thinks longer, the nudge's tokens and the end-of-turn tokens (`None`
+    /// otherwise).
+    async fn nudge_ids(&self, req: &GenerationRequest) -> Result<Option<Nudge>, EngineError> {
+        if req.min_thinking.is_none_or(|m| m == 0) || !req.thinking {
+            return Ok(None);
+        }
+        let model = self.local("thinking longer")?;
+        let ids = |text: String| async move {
+            model
+                .tokenize(Either::Right(text), None, false, false, None)
+                .await
+                .map_err(|e| EngineError::Generation(e.to_string()))
+        };
+        let nudge = ids(req.nudge.clone().unwrap_or_else(|| DEFAULT_NUDGE.to_string())).await?;
+        let mut ends = Vec::new();
+        for end in ["<|im_end|>", "<|endoftext|>"] {
+            if let [id] = ids(end.to_string()).await?.as_slice() {
+                ends.push(*id);
+            }
+        }
+        Ok((!nudge.is_empty()).then_some(Nudge { tokens: nudge, ends }))
+    }
+
+    fn request(&self, req: &GenerationRequest, nudge: Option<Nudge>) -> RequestBuilder {
         let mut b = RequestBuilder::new();
         for m in &req.messages {
             b = b.add_message(role(m.role), &m.content);
@@ -172,6 +203,14 @@ impl Engine {
         if let (Some(budget), Some(tags), true) = (req.thinking_budget, self.tags, req.thinking) {
             let prompt_opens = req.continue_thinking.is_some();
             b = b.add_logits_processor(Arc::new(ThinkingBudget::new(tags, budget, prompt_opens)));
+        }
+        if let Some(n) = req.sampling.no_repeat_ngram_size.filter(|n| *n > 0) {
+            b = b.add_logits_processor(Arc::new(NoRepeatNgram::new(n)));
+        }
+        if let (Some(min), Some(tags), Some(nudge)) = (req.min_thinking, self.tags, nudge) {
+            let prompt_opens = req.continue_thinking.is_some();
+            let processor = MinThinking::new(tags, min, nudge.tokens, nudge.ends, prompt_opens);
+            b = b.add_logits_processor(Arc::new(processor));
         }
         b
     }
@@ -239,6 +278,11 @@ impl Engine {
                 "continuing a fixed step needs thinking on".into(),
             ));
         }
+        if req.min_thinking.is_some_and(|m| m > 0) && (!req.thinking || self.tags.is_none()) {
+            return Err(EngineError::InvalidRequest(
+                "thinking longer needs thinking on and a model with thinking tags".into(),
+            ));
+        }
         if req.continue_thinking.is_some() && self.tags.is_none() {
             return Err(EngineError::InvalidRequest(
                 "this model has no thinking tags, so there is no thinking to continue".into(),
@@ -270,6 +314,7 @@ impl Engine {
         if let Some(limit) = self.context_length() {
             req.max_tokens = req.max_tokens.min(limit.saturating_sub(prompt_tokens).max(1));
         }
+        let nudge = self.nudge_ids(&req).await?;
         let model = match &self.backend {
             Backend::Served(served) => {
                 let plan = generation::plan(req.candidates, prompt_tokens, SplitStart::Outside);
@@ -285,7 +330,7 @@ impl Engine {
         };
         Ok(generation::start(Job {
             model,
-            request: Prompted { inner: self.request(&req), tokens },
+            request: Prompted { inner: self.request(&req, nudge), tokens },
             plan: generation::plan(req.candidates, prompt_tokens, split_start),
             permit: self.queue.clone(),
         }))
@@ -300,7 +345,7 @@ impl Engine {
         let _turn =
             self.queue.acquire().await.map_err(|e| EngineError::Generation(e.to_string()))?;
         let (chunks, tokens) = model
-            .send_raw_chat_request(self.request(req))
+            .send_raw_chat_request(self.request(req, None))
             .await
             .map_err(|e| EngineError::Generation(e.to_string()))?;
         let last =

@@ -45,6 +45,16 @@ pub struct Sampling {
     pub presence_penalty: Option<f32>,
     /// Penalise repeated tokens multiplicatively.
     pub repetition_penalty: Option<f32>,
+    /// Penalise tokens by how often they already appeared.
+    #[serde(default)]
+    pub frequency_penalty: Option<f32>,
+    /// DRY ("don't repeat yourself"): penalise continuing a sequence seen before, growing with its
+    /// length; 0.8 is the usual strength (base 1.75, sequences of 2 tokens allowed).
+    #[serde(default)]
+    pub dry_multiplier: Option<f32>,
+    /// Never repeat an n-gram of this many tokens within the reply.
+    #[serde(default)]
+    pub no_repeat_ngram_size: Option<usize>,
 }
 
 impl Sampling {
@@ -86,6 +96,13 @@ pub struct GenerationRequest {
     /// the model writes after them.
     #[serde(default)]
     pub continue_thinking: Option<String>,
+    /// Think longer: the fewest tokens to think for. Where the model would close its thinking sooner,
+    /// `nudge` is written instead and it goes on. Needs `thinking`; a `thinking_budget` still ends it.
+    #[serde(default)]
+    pub min_thinking: Option<usize>,
+    /// What is written where the model would stop thinking too early (default "\n\nWait").
+    #[serde(default)]
+    pub nudge: Option<String>,
 }
 
 impl GenerationRequest {
@@ -106,6 +123,8 @@ impl GenerationRequest {
             thinking_budget: None,
             candidates: 1,
             continue_thinking: None,
+            min_thinking: None,
+            nudge: None,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Maps a request's sampling settings onto mistral.rs's, over the model's own defaults.
 
-use mistralrs::SamplingParams;
+use mistralrs::{DrySamplingParams, SamplingParams};
 
 use crate::request::{GenerationRequest, Sampling};
 
@@ -19,6 +19,12 @@ pub(crate) fn sampling_params(req: &GenerationRequest, defaults: &Sampling) -> S
     }
     p.presence_penalty = s.presence_penalty.or(d.presence_penalty);
     p.repetition_penalty = s.repetition_penalty.or(d.repetition_penalty);
+    p.frequency_penalty = s.frequency_penalty.or(d.frequency_penalty);
+    p.dry_params = s
+        .dry_multiplier
+        .or(d.dry_multiplier)
+        .filter(|m| *m > 0.0)
+        .and_then(|m| DrySamplingParams::new_with_defaults(m, None, None, None).ok());
     p.max_len = Some(req.max_tokens);
     p.n_choices = req.candidates.max(1);
     p

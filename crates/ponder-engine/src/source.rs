@@ -287,6 +287,13 @@ pub(crate) fn generation_defaults(dir: &Path) -> Result<Sampling, EngineError> {
         min_p: g.get("min_p").and_then(|v| v.as_f64()),
         presence_penalty: None,
         repetition_penalty: g.get("repetition_penalty").and_then(|v| v.as_f64()).map(|v| v as f32),
+        // `generation_config.json` carries HF's `no_repeat_ngram_size` too.
+        no_repeat_ngram_size: g
+            .get("no_repeat_ngram_size")
+            .and_then(|v| v.as_u64())
+            .map(|n| n as usize)
+            .filter(|n| *n > 0),
+        ..Sampling::default()
     })
 }
 

@@ -35,13 +35,16 @@ pub(crate) fn chat_body(model: &str, req: &GenerationRequest) -> Value {
     }
     body.insert("chat_template_kwargs".into(), json!({"enable_thinking": req.thinking}));
     let s = &req.sampling;
-    let settings: [(&str, Option<Value>); 6] = [
+    let settings: [(&str, Option<Value>); 8] = [
         ("temperature", s.temperature.map(Value::from)),
         ("top_p", s.top_p.map(Value::from)),
         ("top_k", s.top_k.map(Value::from)),
         ("min_p", s.min_p.map(Value::from)),
         ("presence_penalty", s.presence_penalty.map(Value::from)),
         ("repetition_penalty", s.repetition_penalty.map(Value::from)),
+        ("frequency_penalty", s.frequency_penalty.map(Value::from)),
+        // llama.cpp's name; vLLM and SGLang ignore what they do not know.
+        ("dry_multiplier", s.dry_multiplier.map(Value::from)),
     ];
     for (name, value) in settings {
         if let Some(v) = value {

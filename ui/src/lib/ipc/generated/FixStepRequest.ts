@@ -34,4 +34,16 @@ sampling: SamplingRequest | null,
 /**
  * Most tokens in all (default [`DEFAULT_MAX_TOKENS`]).
  */
-max_tokens?: number, };
+max_tokens?: number, 
+/**
+ * Think longer: the fewest thinking tokens (`None` or 0: as the model likes).
+ */
+min_thinking?: number, 
+/**
+ * What thinking longer writes where the model would stop (default "\n\nWait").
+ */
+nudge?: string, 
+/**
+ * Vote over this many chains (2 to [`MAX_VOTERS`]) instead of side-by-side candidates.
+ */
+vote?: number, };

@@ -28,4 +28,16 @@ presence_penalty?: number,
 /**
  * Multiplicative penalty for repeated tokens (1 = off).
  */
-repetition_penalty?: number, };
+repetition_penalty?: number, 
+/**
+ * Additive penalty growing with how often a token appeared.
+ */
+frequency_penalty?: number, 
+/**
+ * DRY's strength (0.8 usual; `None` or 0 off).
+ */
+dry_multiplier?: number, 
+/**
+ * Never repeat an n-gram of this many tokens within the reply.
+ */
+no_repeat_ngram_size?: number, };

@@ -9,13 +9,13 @@ use tokio::sync::Semaphore;
 use crate::budget::{ThinkTags, ThinkingBudget};
 use crate::continuation::{thinking_prefix, Prompted};
 use crate::generation::{self, Generation, Job};
+use crate::inspect::inspect;
 use crate::load::{build_on_own_thread, LoadOptions, LoadStage, LoaderRuntime};
 use crate::min_thinking::{MinThinking, DEFAULT_NUDGE};
 use crate::no_repeat::NoRepeatNgram;
 use crate::request::{ChatRole, GenerationRequest, Sampling};
 use crate::sampling::sampling_params;
 use crate::served::{ServedModel, ServerSource};
-use crate::source::{chat_template, check_model_dir, generation_defaults, read_gguf, think_tags};
 use crate::split::SplitStart;
 use crate::{EngineError, ModelSource};
 
@@ -360,45 +360,6 @@ impl Engine {
             })
             .map_err(|e| EngineError::Generation(e.to_string()))?;
         Ok((logits, tokens))
-    }
-}
-
-/// What the files say about a model, after checking them: identity, sampling defaults, thinking tags
-/// and chat template.
-fn inspect(
-    source: &ModelSource,
-    device: String,
-    quantization: Option<String>,
-) -> Result<(ModelInfo, Sampling, Option<ThinkTags>, String), EngineError> {
-    match source {
-        ModelSource::LocalDir(dir) => {
-            let info = ModelInfo {
-                id: dir.display().to_string(),
-                name: crate::catalog::model_name(dir),
-                architecture: check_model_dir(dir)?,
-                device,
-                quantization,
-            };
-            Ok((info, generation_defaults(dir)?, think_tags(dir)?, chat_template(dir)?))
-        }
-        ModelSource::Gguf(file) => {
-            let header = read_gguf(file)?;
-            // GGUF carries no generation_config.json; one placed beside the file wins.
-            let beside = file.parent().filter(|d| d.join("generation_config.json").exists());
-            let defaults = match beside {
-                Some(dir) => generation_defaults(dir)?,
-                None => Sampling::qwen_recommended(),
-            };
-            let info = ModelInfo {
-                id: file.display().to_string(),
-                name: crate::catalog::model_name(file),
-                architecture: header.architecture,
-                device,
-                quantization: Some(format!("GGUF {}", header.weights_dtype)),
-            };
-            Ok((info, defaults, header.tags, header.chat_template))
-        }
-        ModelSource::Server(_) => unreachable!("a served model is connected to, not inspected"),
     }
 }
 

@@ -21,6 +21,7 @@ mod error;
 mod events;
 mod generation;
 mod gguf_check;
+mod inspect;
 mod load;
 pub mod load_defaults;
 pub mod machine;

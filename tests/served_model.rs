@@ -130,3 +130,26 @@ async fn a_stop_mid_thinking_ends_the_reply_at_once_and_closes_the_connection() 
         "the server stopped sending once the client went away"
     );
 }
+
+#[tokio::test]
+async fn a_chain_of_thought_that_loops_is_stopped_said_so_and_the_connection_closed() {
+    let looping = "Wait, 7 + 5 is 12. Let me check again. ".repeat(400);
+    let server = FakeOpenAi::serve(Script::new(&looping, "12", 2000.0)).await;
+    let engine = Engine::load(source(&server.url)).await.expect("connected");
+    let events = ask(&engine, &GenerationRequest::ask("7 + 5?")).await;
+    let (thinking, answer, finish) = texts(&events);
+    let Some(FinishReason::Looped(repeated)) = finish else { panic!("{finish:?}") };
+    assert!(repeated.describe().contains("times in a row"), "{repeated:?}");
+    assert!(thinking.len() < looping.len() / 10, "stopped early: {} chars", thinking.len());
+    assert!(looping.starts_with(thinking.trim_start()), "what arrived is kept as it came");
+    assert_eq!(answer, "");
+    let sent_then = server.sent().len();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(server.sent().len() <= sent_then + 2, "the server stopped sending");
+
+    let mut keep = GenerationRequest::ask("7 + 5?");
+    keep.stop_loops = false;
+    let (thinking, answer, finish) = texts(&ask(&engine, &keep).await);
+    assert_eq!((thinking.trim(), answer.as_str()), (looping.trim(), "12"));
+    assert_eq!(finish, Some(FinishReason::Stop));
+}

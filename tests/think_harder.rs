@@ -131,3 +131,29 @@ fn the_minimum_uses_qwen3s_real_close_tag_and_writes_a_real_wait() {
     assert!(written.ends_with("four.\n\nWait"), "{written:?}");
     assert!(!context[prompt..].contains(&tags.close));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_chain_that_loops_is_stopped_early_and_said_so() {
+    // Far outside what the bundled model learned, it falls into writing "9" without end.
+    let engine = bundled().await;
+    let looping = GenerationRequest {
+        sampling: Sampling::greedy(),
+        max_tokens: 2048,
+        ..GenerationRequest::ask("What is 9999999 × 9999999?")
+    };
+    let stopped: Vec<Event> =
+        collect_all(&engine, &looping).await.into_iter().map(|e| e.event).collect();
+    let (thinking, _, finish) = texts(&stopped);
+    let Some(FinishReason::Looped(repeated)) = finish else { panic!("{finish:?}: {thinking}") };
+    assert!(thinking.ends_with(&repeated.text.repeat(repeated.times)), "{repeated:?}");
+    let spent = thinking_tokens(&stopped);
+
+    let kept = GenerationRequest { stop_loops: false, ..looping };
+    let ran_on: Vec<Event> =
+        collect_all(&engine, &kept).await.into_iter().map(|e| e.event).collect();
+    assert_eq!(texts(&ran_on).2, Some(FinishReason::Length), "left alone it runs to the limit");
+    let wasted = thinking_tokens(&ran_on);
+    assert!(spent * 4 < wasted, "stopped at {spent} thinking tokens, {wasted} without stopping");
+    // What was kept is what the unstopped chain said up to there (greedy: the same chain).
+    assert!(texts(&ran_on).0.starts_with(&thinking));
+}

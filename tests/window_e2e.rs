@@ -248,6 +248,44 @@ fn stopping_mid_thinking_keeps_the_partial_thinking() {
     assert!(!thinking.contains("= 69132."), "it finished thinking: {thinking}");
 }
 
+#[test]
+fn a_vote_from_the_composer_shows_its_agreement_and_a_check_its_verdict() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let w = Window::open(dir.path());
+    let s = &w.session;
+    start(&w);
+    // The composer's mode, as a person picks it from the select.
+    let mode = s.wait_for(&by_label("How to answer"), LONG);
+    s.script(
+        "arguments[0].value = 'vote:4'; arguments[0].dispatchEvent(new Event('change'))",
+        json!([{"element-6066-11e4-a52e-4f735466cecf": mode.id}]),
+    );
+    ask(&w, "What is 347 + 589?");
+    wait_answered(&w);
+    let agreement = s.text(&s.wait_for(".harder .vote", LONG));
+    assert!(
+        agreement.contains("of 4 agree")
+            || agreement.contains("all 4 agree")
+            || agreement.contains("4 chains"),
+        "{agreement}"
+    );
+    s.click(&s.wait_for(".harder .check-open", LONG));
+    let verdict = s.text(&s.wait_for(".harder .check", LONG));
+    assert!(verdict.contains("checked") && verdict.contains("grader"), "{verdict}");
+    w.screenshot(&shots().join("vote-and-check.png"));
+    let saved = ponder_store_thread(dir.path());
+    let chains: Vec<_> = saved.iter().filter(|m| m["role"] == "assistant").collect();
+    assert_eq!(chains.len(), 4, "the vote's four chains are kept");
+    assert!(chains.iter().all(|m| m["vote"]["chains"] == 4));
+    let checked = chains.iter().find(|m| m["check"].is_object()).expect("the check was saved");
+    let shown = &checked["vote"];
+    assert!(
+        shown["with_majority"] == true || shown["position"] == 0,
+        "the chain on screen was checked"
+    );
+}
+
 /// The messages of the only conversation, read with the store itself (the app holds it open in WAL
 /// mode, so reading alongside is safe).
 fn ponder_store_thread(data: &Path) -> Vec<Value> {

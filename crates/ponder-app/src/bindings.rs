@@ -15,6 +15,8 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::AnswerOptions::export_all(cfg)?;
     crate::Started::export_all(cfg)?;
     crate::AnswerBatch::export_all(cfg)?;
+    crate::CheckRequest::export_all(cfg)?;
+    ponder_store::AnswerMode::export_all(cfg)?;
     // Models.
     crate::ModelChoice::export_all(cfg)?;
     crate::ModelStatus::export_all(cfg)?;
@@ -89,10 +91,13 @@ fn constants() -> String {
          /** Most candidates of one turn. */\n\
          export const MAX_CANDIDATES = {};\n\n\
          /** Tokens of a turn when the asker names no limit. */\n\
-         export const DEFAULT_MAX_TOKENS = {};\n",
+         export const DEFAULT_MAX_TOKENS = {};\n\n\
+         /** Most chains of one vote. */\n\
+         export const MAX_VOTERS = {};\n",
         tags.join(", "),
         ponder_chat::MAX_CANDIDATES,
         ponder_chat::DEFAULT_MAX_TOKENS,
+        ponder_chat::vote::MAX_VOTERS,
     )
 }
 

@@ -59,6 +59,7 @@ impl From<ChatError> for AppError {
             ChatError::Store(s) => AppError::Store(s),
             ChatError::Engine(g) => AppError::Engine(g),
             ChatError::Invalid(m) => AppError::Invalid(m),
+            ChatError::NoModel => AppError::NoModel,
         }
     }
 }

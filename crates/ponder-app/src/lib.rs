@@ -16,6 +16,7 @@ mod models;
 mod settings;
 mod stats;
 mod suggestions;
+mod thinking_harder;
 mod turns;
 
 use std::path::PathBuf;
@@ -41,6 +42,7 @@ pub use ponder_error_kind::{ErrorBody, ErrorKind};
 pub use ponder_learn::{LearnPlan, TeachSample};
 pub use stats::{RatingDay, RatingStats};
 pub use suggestions::suggestions_for;
+pub use thinking_harder::CheckRequest;
 pub use turns::{
     AnswerBatch, AnswerEvent, AnswerSink, AskRequest, FixStepRequest, RegenerateRequest, Started,
 };

@@ -122,8 +122,18 @@ impl App {
             None => store.start_conversation(&request.text).await?.1,
             Some(c) => store.add_question(c, request.parent_id, &request.text).await?,
         };
-        self.answer(store, engine, question.conversation_id, question.id, template, None, sink)
-            .await
+        let vote = request.options.vote.is_some();
+        self.answer(
+            store,
+            engine,
+            question.conversation_id,
+            question.id,
+            template,
+            None,
+            vote,
+            sink,
+        )
+        .await
     }
 
     /// New answers (siblings of the earlier ones) to an existing question.
@@ -139,8 +149,18 @@ impl App {
         if question.role != ponder_store::Role::User {
             return Err(AppError::Invalid("only a question can be answered again".into()));
         }
-        self.answer(store, engine, question.conversation_id, question.id, template, None, sink)
-            .await
+        let vote = request.options.vote.is_some();
+        self.answer(
+            store,
+            engine,
+            question.conversation_id,
+            question.id,
+            template,
+            None,
+            vote,
+            sink,
+        )
+        .await
     }
 
     /// Continues the question of `request.answer_id` from the person's fixed step; the continuation
@@ -159,7 +179,8 @@ impl App {
             .parent_id
             .ok_or_else(|| AppError::Invalid("the answer has no question".into()))?;
         let fix = Some((fixed.id, request.person_thinking));
-        self.answer(store, engine, fixed.conversation_id, question, template, fix, sink).await
+        self.answer(store, engine, fixed.conversation_id, question, template, fix, false, sink)
+            .await
     }
 
     /// Stops a running answer; what was generated is kept. Stopping one that ended is harmless.
@@ -169,7 +190,8 @@ impl App {
         }
     }
 
-    /// Starts answering `question` (or continuing `fix`: the answer fixed and the person's words).
+    /// Starts answering `question` (or continuing `fix`: the answer fixed and the person's words);
+    /// with `vote`, the chains are tallied once they end and the majority's is put on screen.
     #[allow(clippy::too_many_arguments)]
     async fn answer(
         &self,
@@ -179,6 +201,7 @@ impl App {
         question: MessageId,
         template: GenerationRequest,
         fix: Option<(MessageId, String)>,
+        vote: bool,
         sink: Arc<dyn AnswerSink>,
     ) -> Result<Started> {
         let request = match &fix {
@@ -205,6 +228,7 @@ impl App {
         let run_id = self.running.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.running.stops.lock().expect("not poisoned").insert(run_id, generation.stop_handle());
         let stops = Arc::clone(&self.running.stops);
+        let vote_store = store.clone();
         tokio::spawn(async move {
             let pending: Arc<Mutex<Vec<AnswerEvent>>> = Arc::default();
             let flusher = tokio::spawn(flush_every_frame(pending.clone(), sink.clone()));
@@ -216,6 +240,12 @@ impl App {
                 })
             })
             .await;
+            let result = match result {
+                Ok(chains) if vote => {
+                    ponder_chat::vote::record_vote(&vote_store, &chains).await.map(|_| ())
+                }
+                other => other.map(|_| ()),
+            };
             flusher.abort();
             let _ = flusher.await;
             stops.lock().expect("not poisoned").remove(&run_id);

@@ -43,6 +43,14 @@ pub fn generation_settings(info: &ModelInfo, request: &GenerationRequest) -> Gen
     if let Some(map) = sampling.as_object_mut() {
         map.insert("max_tokens".into(), request.max_tokens.into());
         map.insert("candidates".into(), request.candidates.into());
+        // Thinking longer and loop stopping shape the chain as much as sampling does.
+        if let Some(min) = request.min_thinking {
+            map.insert("min_thinking".into(), min.into());
+            map.insert("nudge".into(), request.nudge.clone().unwrap_or_default().into());
+        }
+        if !request.stop_loops {
+            map.insert("stop_loops".into(), false.into());
+        }
     }
     let local = std::path::Path::new(&info.id).exists();
     GenerationSettings {
@@ -75,6 +83,7 @@ pub fn outcome(
         Some(FinishReason::Length) => (Stored::Length, None),
         Some(FinishReason::Cancelled) => (Stored::Cancelled, None),
         Some(FinishReason::Error(e)) => (Stored::Error, Some(e.clone())),
+        Some(FinishReason::Looped(r)) => (Stored::Looped, Some(r.describe())),
         None => (Stored::Error, Some("the engine's stream ended without finishing".to_string())),
     };
     GenerationOutcome {

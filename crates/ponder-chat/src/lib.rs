@@ -7,6 +7,7 @@
 //! names no mistral.rs type; it is the only crate that depends on both.
 
 mod arithmetic;
+pub mod check;
 mod convert;
 mod fix;
 mod model_hash;
@@ -38,6 +39,9 @@ pub enum ChatError {
     /// Options no turn can run with (see [`AnswerOptions::request`]).
     #[error("{0}")]
     Invalid(String),
+    /// The model is needed (to check an answer no grader can) and none is loaded.
+    #[error("no model is loaded")]
+    NoModel,
 }
 
 impl ChatError {
@@ -47,6 +51,7 @@ impl ChatError {
             ChatError::Store(e) => e.kind(),
             ChatError::Engine(e) => e.kind(),
             ChatError::Invalid(_) => ponder_error_kind::ErrorKind::Invalid,
+            ChatError::NoModel => ponder_error_kind::ErrorKind::NoModel,
         }
     }
 }

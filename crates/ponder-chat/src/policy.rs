@@ -77,6 +77,10 @@ pub struct AnswerOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub vote: Option<usize>,
+    /// Stop a chain of thought that repeats itself word for word (on unless `Some(false)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stop_loops: Option<bool>,
 }
 
 impl Default for AnswerOptions {
@@ -90,6 +94,7 @@ impl Default for AnswerOptions {
             min_thinking: None,
             nudge: None,
             vote: None,
+            stop_loops: None,
         }
     }
 }
@@ -143,6 +148,7 @@ impl AnswerOptions {
             continue_thinking: None,
             min_thinking: self.min_thinking.filter(|m| *m > 0),
             nudge: self.nudge.clone().filter(|n| !n.is_empty()),
+            stop_loops: self.stop_loops.unwrap_or(true),
         })
     }
 }

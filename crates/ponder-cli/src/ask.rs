@@ -69,6 +69,13 @@ pub struct AskArgs {
     /// saying how many agree.
     #[arg(long, value_name = "N", conflicts_with = "candidates")]
     pub(crate) vote: Option<usize>,
+    /// Check the answer once given: the grader for a question with a known answer, else the model in
+    /// a second turn; the verdict is printed (and saved with --save).
+    #[arg(long, conflicts_with = "continue_from")]
+    pub(crate) check: bool,
+    /// Let a chain of thought that repeats itself word for word run on (by default it is stopped).
+    #[arg(long)]
+    pub(crate) keep_loops: bool,
     /// Most tokens to generate, thinking included (default 32,768 as Qwen recommends, as in the app,
     /// within what the model's context leaves after the prompt).
     #[arg(long)]
@@ -151,6 +158,7 @@ impl AskArgs {
             min_thinking: self.min_thinking,
             nudge: self.nudge.clone(),
             vote: self.vote,
+            stop_loops: Some(!self.keep_loops),
         };
         let mut request = options.request()?;
         request.messages = vec![ChatMessage::user(self.question.clone().unwrap_or_default())];
@@ -223,8 +231,10 @@ impl TextOut {
             }
             Event::Finished(reason) => {
                 writeln!(out, "{}", self.reset)?;
-                if *reason == FinishReason::Cancelled {
-                    writeln!(out, "[stopped]")?;
+                match reason {
+                    FinishReason::Cancelled => writeln!(out, "[stopped]")?,
+                    FinishReason::Looped(r) => writeln!(out, "[stopped: {}]", r.describe())?,
+                    _ => {}
                 }
             }
             _ => {}
@@ -280,8 +290,12 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     let mut error = None;
     let mut write_error = None;
     let mut answers: Vec<String> = vec![String::new(); request.candidates];
+    let mut thinkings: Vec<String> = vec![String::new(); request.candidates];
     let mut handle = |e: &CandidateEvent| {
         if let (Event::Answer(t), Some(a)) = (&e.event, answers.get_mut(e.candidate)) {
+            a.push_str(t);
+        }
+        if let (Event::Thinking(t), Some(a)) = (&e.event, thinkings.get_mut(e.candidate)) {
             a.push_str(t);
         }
         if let Event::Finished(FinishReason::Error(m)) = &e.event {
@@ -291,33 +305,50 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
             write_error.get_or_insert(w);
         }
     };
-    match store {
+    let saved = match &store {
         Some((store, question)) => {
             let settings = ponder_chat::generation_settings(engine.info(), &request);
-            ponder_chat::record(
-                &store,
-                question,
+            let saved = ponder_chat::record(
+                store,
+                *question,
                 settings,
                 generation,
                 request.candidates,
                 |e, _| handle(e),
             )
             .await?;
-            store.close().await;
+            match args.vote {
+                Some(_) => ponder_chat::vote::record_vote(store, &saved).await?.1,
+                None => saved,
+            }
         }
         None => {
             while let Some(e) = generation.next().await {
                 handle(&e);
             }
+            Vec::new()
         }
-    }
+    };
     if let Some(w) = write_error {
         return Err(w.into());
     }
+    // The answer a check looks at: the majority's chain of a vote, else the first.
+    let mut shown = 0;
     if args.vote.is_some() {
-        crate::vote_out::print(&mut out, args.json, &answers)?;
+        let vote = crate::vote_out::print(&mut out, args.json, &answers)?;
+        if let ponder_chat::vote::Verdict::Majority { chain } = vote.verdict {
+            shown = chain as usize;
+        }
     } else if !args.json {
         text.finish(&mut out)?;
+    }
+    if args.check && error.is_none() {
+        let saved = store.as_ref().zip(saved.get(shown)).map(|((s, _), m)| (s, m.id));
+        let asked = (&request, thinkings[shown].as_str(), answers[shown].as_str());
+        crate::check_out::run(&mut out, args.json, &engine, saved, asked).await?;
+    }
+    if let Some((store, _)) = store {
+        store.close().await;
     }
     match error {
         Some(e) => anyhow::bail!("generation failed: {e}"),

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use ponder_chat::vote::Vote;
-use ponder_engine::{ChatMessage, Engine, Event, GenerationRequest, Sampling};
+use ponder_engine::{ChatMessage, Engine, Event, FinishReason, GenerationRequest, Sampling};
 use ponder_train::tasks::held_out_problems;
 
 /// Options of `ponder bench-vote`.
@@ -43,6 +43,8 @@ struct Row {
     total: usize,
     tokens: usize,
     seconds: f64,
+    /// Chains stopped because their thinking repeated itself.
+    looped: usize,
 }
 
 async fn run_setting(
@@ -53,7 +55,7 @@ async fn run_setting(
     min_thinking: Option<usize>,
 ) -> anyhow::Result<Row> {
     let begun = Instant::now();
-    let mut row = Row { name, correct: 0, total: 0, tokens: 0, seconds: 0.0 };
+    let mut row = Row { name, correct: 0, total: 0, tokens: 0, seconds: 0.0, looped: 0 };
     for (question, expected) in problems {
         let req = GenerationRequest {
             messages: vec![ChatMessage::user(question)],
@@ -68,6 +70,7 @@ async fn run_setting(
             match e.event {
                 Event::Answer(t) => answers[e.candidate].push_str(&t),
                 Event::Usage(u) => row.tokens += u.thinking_tokens + u.answer_tokens,
+                Event::Finished(FinishReason::Looped(_)) => row.looped += 1,
                 _ => {}
             }
         }
@@ -126,19 +129,20 @@ pub async fn run(args: VoteBenchArgs) -> anyhow::Result<()> {
          mistral.rs on {name}.\n",
         rows[0].total
     );
-    println!("| setting | accuracy | vs one sample | tokens per question | seconds |");
-    println!("|---|---|---|---|---|");
+    println!("| setting | accuracy | vs one sample | tokens per question | seconds | chains stopped looping |");
+    println!("|---|---|---|---|---|---|");
     for r in &rows {
         let acc = r.correct as f64 / r.total.max(1) as f64;
         println!(
-            "| {} | {:.1}% ({}/{}) | {:+.1} pts | {:.0} | {:.0} |",
+            "| {} | {:.1}% ({}/{}) | {:+.1} pts | {:.0} | {:.0} | {} |",
             r.name,
             100.0 * acc,
             r.correct,
             r.total,
             100.0 * (acc - base),
             r.tokens as f64 / r.total.max(1) as f64,
-            r.seconds
+            r.seconds,
+            r.looped
         );
     }
     Ok(())

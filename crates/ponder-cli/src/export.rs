@@ -59,6 +59,10 @@ enum FormatArg {
     Archive,
     Llamafactory,
     Openai,
+    /// Questions with a checkable answer (`{"prompt", "answer"}`).
+    Grpo,
+    /// Pairs and references from votes over several chains.
+    Votes,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -119,6 +123,8 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
                 FormatArg::Archive => Format::Archive,
                 FormatArg::Llamafactory => Format::LlamaFactory,
                 FormatArg::Openai => Format::OpenAi,
+                FormatArg::Grpo => Format::Grpo,
+                FormatArg::Votes => Format::Votes,
             })
             .collect()
     };

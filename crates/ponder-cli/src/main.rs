@@ -6,6 +6,7 @@ mod bench_learning;
 mod bench_persistence;
 mod bench_rl;
 mod bench_vote;
+mod check_out;
 mod eval;
 mod export;
 mod fix;

@@ -317,7 +317,7 @@ impl Engine {
         let nudge = self.nudge_ids(&req).await?;
         let model = match &self.backend {
             Backend::Served(served) => {
-                let plan = generation::plan(req.candidates, prompt_tokens, SplitStart::Outside);
+                let plan = generation::plan(&req, prompt_tokens, SplitStart::Outside);
                 return Ok(served.generate(&req, plan));
             }
             Backend::Local { model, .. } => model.clone(),
@@ -331,7 +331,7 @@ impl Engine {
         Ok(generation::start(Job {
             model,
             request: Prompted { inner: self.request(&req, nudge), tokens },
-            plan: generation::plan(req.candidates, prompt_tokens, split_start),
+            plan: generation::plan(&req, prompt_tokens, split_start),
             permit: self.queue.clone(),
         }))
     }

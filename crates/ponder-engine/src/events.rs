@@ -15,6 +15,8 @@ pub enum FinishReason {
     Cancelled,
     /// The engine reported an error (the message says which).
     Error(String),
+    /// The chain of thought repeated itself word for word and was stopped (what repeated, how often).
+    Looped(crate::loop_watch::Repetition),
 }
 
 /// Token counts and speed of one generation.

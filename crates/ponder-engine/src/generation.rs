@@ -137,11 +137,16 @@ pub(crate) async fn finish_all(
 }
 
 /// A plan for a request made now.
-pub(crate) fn plan(candidates: usize, prompt_tokens: usize, split_start: SplitStart) -> StreamPlan {
+pub(crate) fn plan(
+    req: &crate::GenerationRequest,
+    prompt_tokens: usize,
+    split_start: SplitStart,
+) -> StreamPlan {
     StreamPlan {
-        candidates: candidates.max(1),
+        candidates: req.candidates.max(1),
         prompt_tokens,
         split_start,
         started: Instant::now(),
+        stop_loops: req.stop_loops,
     }
 }

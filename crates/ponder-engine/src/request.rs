@@ -103,6 +103,14 @@ pub struct GenerationRequest {
     /// What is written where the model would stop thinking too early (default "\n\nWait").
     #[serde(default)]
     pub nudge: Option<String>,
+    /// Stop a candidate whose thinking repeats itself word for word ([`crate::loop_watch`]); it ends
+    /// `Looped`, with what arrived kept. On unless turned off.
+    #[serde(default = "stop_loops_by_default")]
+    pub stop_loops: bool,
+}
+
+fn stop_loops_by_default() -> bool {
+    true
 }
 
 impl GenerationRequest {
@@ -125,6 +133,7 @@ impl GenerationRequest {
             continue_thinking: None,
             min_thinking: None,
             nudge: None,
+            stop_loops: true,
         }
     }
 }

@@ -8,6 +8,7 @@ use mistralrs::Response;
 use tokio::sync::mpsc;
 
 use crate::events::{CandidateEvent, Event, FinishReason, Usage};
+use crate::loop_watch::LoopWatch;
 use crate::split::{Piece, SplitStart, ThinkSplitter};
 
 /// One candidate's progress.
@@ -16,22 +17,37 @@ struct Candidate {
     usage: Usage,
     first_token: Option<Instant>,
     last_token: Option<Instant>,
+    /// How it ended, as reported: the engine's reason, or `Looped` when the watch stopped it.
     finish: Option<FinishReason>,
+    /// The engine sent its own end (after a loop, it may still be generating what nobody reads).
+    engine_finished: bool,
+    watch: Option<LoopWatch>,
 }
 
 impl Candidate {
-    fn new(start: SplitStart, prompt_tokens: usize) -> Self {
+    fn new(start: SplitStart, prompt_tokens: usize, stop_loops: bool) -> Self {
         Self {
             splitter: ThinkSplitter::new(start),
             usage: Usage { prompt_tokens, ..Usage::default() },
             first_token: None,
             last_token: None,
             finish: None,
+            engine_finished: false,
+            watch: stop_loops.then(LoopWatch::new),
         }
+    }
+
+    fn looped(&self) -> bool {
+        matches!(self.finish, Some(FinishReason::Looped(_)))
     }
 
     /// Events for one delta. Each delta carries one sampled token (or none for the final one).
     fn take(&mut self, choice: &Delta, now: Instant) -> Vec<Event> {
+        self.engine_finished |= choice.finish_reason.is_some();
+        if self.looped() {
+            // Stopped for looping: what the engine still sends is the loop going on.
+            return Vec::new();
+        }
         let reasoning = choice.reasoning.as_str();
         let content = choice.content.as_str();
         let mut pieces: Vec<Piece> = Vec::new();
@@ -62,6 +78,15 @@ impl Candidate {
                 "canceled" | "cancelled" => FinishReason::Cancelled,
                 _ => FinishReason::Stop,
             });
+        }
+        if let Some(watch) = &mut self.watch {
+            let repeated = pieces.iter().find_map(|p| match p {
+                Piece::Thinking(t) => watch.push(t),
+                Piece::Answer(_) => None,
+            });
+            if let Some(repetition) = repeated {
+                self.finish = Some(FinishReason::Looped(repetition));
+            }
         }
         pieces.into_iter().map(to_event).collect()
     }
@@ -157,6 +182,8 @@ pub(crate) struct StreamPlan {
     pub split_start: SplitStart,
     /// When the request was made (time to first token counts from here).
     pub started: Instant,
+    /// Stop a candidate whose thinking loops ([`crate::loop_watch`]).
+    pub stop_loops: bool,
 }
 
 /// Forwards the stream's events until it ends or the receiver goes away; then every candidate gets its
@@ -172,7 +199,7 @@ pub(crate) async fn forward(
     grace: Duration,
 ) {
     let mut candidates: Vec<Candidate> = (0..plan.candidates.max(1))
-        .map(|_| Candidate::new(plan.split_start, plan.prompt_tokens))
+        .map(|_| Candidate::new(plan.split_start, plan.prompt_tokens, plan.stop_loops))
         .collect();
     // mistral.rs may end a stream without a final chunk (when the last token is an incomplete UTF-8
     // piece): that is still a normal stop.
@@ -191,7 +218,7 @@ pub(crate) async fn forward(
                     deadline = Some(tokio::time::Instant::now() + grace);
                     // mistral.rs's only per-request stop is a global "terminate all": send it only
                     // while this request still runs, or it would cancel the next one.
-                    if candidates.iter().any(|c| c.finish.is_none()) {
+                    if candidates.iter().any(|c| !c.engine_finished) {
                         if let Some(t) = terminate.take() {
                             t.await;
                         }
@@ -211,7 +238,17 @@ pub(crate) async fn forward(
                     }
                 }
                 if candidates.iter().all(|c| c.finish.is_some()) {
-                    break 'stream;
+                    if candidates.iter().all(|c| c.engine_finished) {
+                        break 'stream;
+                    }
+                    // Every candidate still running was stopped for looping: end the request, and
+                    // let it wind down so the next one never overlaps it.
+                    if deadline.is_none() {
+                        deadline = Some(tokio::time::Instant::now() + grace);
+                        if let Some(t) = terminate.take() {
+                            t.await;
+                        }
+                    }
                 }
             }
             Incoming::PromptTokens(n) => {
@@ -244,3 +281,7 @@ impl Outbox<'_> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "stream_tests.rs"]
+mod tests;

@@ -98,6 +98,10 @@ pub fn render(report: &ExportReport, options: &ExportOptions, formats: &[Format]
     if options.test_fraction > 0.0 {
         let _ = writeln!(s, "- Test split: {:.0}% of conversations (seed {}), so no conversation is in both splits.", options.test_fraction * 100.0, options.seed);
     }
+    if formats.contains(&Format::Votes) {
+        s.push_str("\n## Votes\n\n");
+        let _ = writeln!(s, "Votes: {} (several chains of thought sampled for one question, the answer most of them reached shown). `vote_dpo` pairs a chain that reached the majority's answer (chosen) with one that reached another answer (rejected), at most {} per vote; `vote_grpo` holds the majority's answer as the reference of questions where more than half of the chains agreed. These are the model's own agreement, not a person's judgement: each row's `agreement` is the majority's share of the chains, so filter on it (a chain a person rated down is never chosen, one rated up never rejected). Every answer's `mode` (`answer`, `vote`, `think_longer`) is in the archive.", report.votes, options.max_pairs_per_prompt);
+    }
     s.push_str("\n## Training with TRL\n\n");
     let (d_rows, u_rows) = (report.kto_desirable, report.kto_undesirable);
     match kto_weights(d_rows, u_rows) {

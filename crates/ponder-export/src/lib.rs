@@ -15,6 +15,7 @@ pub mod messages;
 mod pages;
 pub mod pairs;
 pub mod rows;
+pub mod votes;
 mod write;
 
 use files::{make_staging, put_in_place};
@@ -50,6 +51,9 @@ pub enum Format {
     /// `{"prompt", "answer"}`: questions with a checkable answer, for TRL's GRPOTrainer (extra columns
     /// reach its reward functions) and `ponder-train learn --grpo`.
     Grpo,
+    /// From votes over several chains: preference pairs (majority over minority) and GRPO
+    /// references (the majority's answer), each with how strongly the chains agreed.
+    Votes,
 }
 
 /// One kind of file an export writes.
@@ -63,6 +67,8 @@ pub(crate) enum Output {
     LlamaFactoryDpo,
     OpenAiDpo,
     Grpo,
+    VoteDpo,
+    VoteGrpo,
 }
 
 impl Output {
@@ -76,13 +82,15 @@ impl Output {
             Output::LlamaFactoryDpo => "llamafactory_dpo",
             Output::OpenAiDpo => "openai_dpo",
             Output::Grpo => "grpo",
+            Output::VoteDpo => "vote_dpo",
+            Output::VoteGrpo => "vote_grpo",
         }
     }
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Kto,
         Format::Dpo,
         Format::Sft,
@@ -90,6 +98,7 @@ impl Format {
         Format::LlamaFactory,
         Format::OpenAi,
         Format::Grpo,
+        Format::Votes,
     ];
 
     fn outputs(self) -> &'static [Output] {
@@ -101,6 +110,7 @@ impl Format {
             Format::LlamaFactory => &[Output::LlamaFactoryKto, Output::LlamaFactoryDpo],
             Format::OpenAi => &[Output::OpenAiDpo],
             Format::Grpo => &[Output::Grpo],
+            Format::Votes => &[Output::VoteDpo, Output::VoteGrpo],
         }
     }
 
@@ -114,6 +124,7 @@ impl Format {
             Format::LlamaFactory => "llamafactory",
             Format::OpenAi => "openai_dpo",
             Format::Grpo => "grpo",
+            Format::Votes => "votes",
         }
     }
 }
@@ -177,6 +188,8 @@ pub struct ExportReport {
     pub kto_undesirable: usize,
     /// Whether any pair's prompt starts with a system message (LLaMA-Factory maps the column only then).
     pub system_prompts: bool,
+    /// Votes read (their chains are in the vote files, rated or not).
+    pub votes: usize,
 }
 
 /// What can go wrong in an export.

@@ -143,6 +143,9 @@ pub fn grpo(siblings: &[&RatedAnswer]) -> Option<GrpoRow> {
 pub struct ArchiveRow<'a> {
     /// Bumped whenever a field changes meaning or goes away.
     pub schema_version: u32,
+    /// How the answer was made: `answer`, `vote` (one chain of several; `answer.vote` says how the
+    /// vote went) or `think_longer` (a minimum of thinking, in `answer.generation.settings.sampling`).
+    pub mode: &'static str,
     /// The conversation.
     pub conversation: &'a ponder_store::Conversation,
     /// Every message the answer followed, thinking included.

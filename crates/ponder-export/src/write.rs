@@ -8,7 +8,9 @@ use std::path::Path;
 use ponder_store::{ConversationId, RatedAnswer, Vote};
 
 use crate::files::{in_test_split, io, Files};
-use crate::{card, foreign, pairs, rows, ExportError, ExportOptions, ExportReport, Format, Output};
+use crate::{
+    card, foreign, pairs, rows, votes, ExportError, ExportOptions, ExportReport, Format, Output,
+};
 use crate::{Page, ReasoningStyle};
 
 pub(crate) fn write_all(
@@ -38,6 +40,18 @@ pub(crate) fn write_all(
     let wants = |o: Output| outputs.contains(&o);
     let style = options.reasoning;
     while let Some(page) = received.blocking_recv() {
+        for v in &page.votes {
+            files.report.votes += 1;
+            let test = in_test_split(v.conversation.id, options.seed, options.test_fraction);
+            if wants(Output::VoteDpo) {
+                for row in votes::pairs(v, options.max_pairs_per_prompt, style) {
+                    files.write(Output::VoteDpo, test, &row)?;
+                }
+            }
+            if let (true, Some(row)) = (wants(Output::VoteGrpo), votes::reference(v)) {
+                files.write(Output::VoteGrpo, test, &row)?;
+            }
+        }
         // Siblings (same question) are adjacent groups within a page.
         let question_of =
             |a: &RatedAnswer| (a.conversation.id, a.answer.parent_id.map_or(0, |p| p.0));
@@ -80,6 +94,7 @@ pub(crate) fn write_all(
                 let (context, answer) = rows::with_canonical_sampling(a);
                 let row = rows::ArchiveRow {
                     schema_version: rows::ARCHIVE_SCHEMA_VERSION,
+                    mode: votes::mode_of(&a.answer),
                     conversation: &a.conversation,
                     context: &context,
                     answer: &answer,

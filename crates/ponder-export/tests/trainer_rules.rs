@@ -208,7 +208,7 @@ async fn the_same_data_gives_byte_identical_files_and_splits_keep_conversations_
     };
     let (train, test) = (ids("archive_train.jsonl"), ids("archive_test.jsonl"));
     assert!(train.is_disjoint(&test), "{train:?} {test:?}");
-    assert_eq!(train.len() + test.len(), 5);
+    assert_eq!(train.len() + test.len(), 6);
     let card = std::fs::read_to_string(first.join("README.md")).unwrap();
     assert!(card.contains("split: test\n        path: kto_test.jsonl"), "{card}");
 }

@@ -32,6 +32,7 @@ mod rating;
 mod salvage;
 mod search;
 mod stream;
+mod thinking_harder;
 mod types;
 
 use std::path::PathBuf;
@@ -44,6 +45,10 @@ pub use queries::{RatedAnswer, RatedPage, RatingFilter};
 pub use rating::{Rating, RatingEvent, RatingInput, RatingTag, Vote};
 pub use search::{SearchField, SearchHit, SearchQuery, SnippetPart};
 pub use stream::AnswerWriter;
+pub use thinking_harder::{
+    AnswerCheck, AnswerMode, ChainVote, CheckInput, CheckMethod, CheckVerdict, NewVote, VotePage,
+    VoteResult, VotedChain, VotedQuestion,
+};
 pub use types::*;
 
 /// An open database. Cheap to clone; clones share the connections.

@@ -25,7 +25,16 @@ const EMPTY_RANGES_BEFORE_GIVING_UP: u32 = 64;
 const EMPTY_RANGES_KNOWN_END: u32 = 4096;
 
 /// The tables worth keeping, parents first. The search indexes are rebuilt by the schema's triggers.
-const TABLES: [&str; 5] = ["conversations", "messages", "generations", "ratings", "rating_events"];
+const TABLES: [&str; 8] = [
+    "conversations",
+    "messages",
+    "generations",
+    "ratings",
+    "rating_events",
+    "votes",
+    "vote_chains",
+    "checks",
+];
 
 /// What a salvage copied.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -199,7 +208,11 @@ async fn mend_references(db: &SqlitePool) -> sqlx::Result<()> {
              WHERE active_root_id IS NOT NULL AND active_root_id NOT IN (SELECT id FROM main.messages);
          DELETE FROM main.generations WHERE message_id NOT IN (SELECT id FROM main.messages);
          DELETE FROM main.ratings WHERE message_id NOT IN (SELECT id FROM main.messages);
-         DELETE FROM main.rating_events WHERE message_id NOT IN (SELECT id FROM main.messages);",
+         DELETE FROM main.rating_events WHERE message_id NOT IN (SELECT id FROM main.messages);
+         DELETE FROM main.votes WHERE question_id NOT IN (SELECT id FROM main.messages);
+         DELETE FROM main.vote_chains WHERE message_id NOT IN (SELECT id FROM main.messages)
+             OR vote_id NOT IN (SELECT id FROM main.votes);
+         DELETE FROM main.checks WHERE message_id NOT IN (SELECT id FROM main.messages);",
     )
     .execute(db)
     .await?;

@@ -141,7 +141,7 @@ impl Store {
     ) -> Result<()> {
         let status = end.map_or(MessageStatus::Generating, |o| match o.finish_reason {
             None | Some(EndReason::Stop | EndReason::Length) => MessageStatus::Complete,
-            Some(EndReason::Cancelled) => MessageStatus::Stopped,
+            Some(EndReason::Cancelled | EndReason::Looped) => MessageStatus::Stopped,
             Some(EndReason::Error) => MessageStatus::Failed,
             Some(EndReason::Interrupted) => MessageStatus::Interrupted,
         });

@@ -129,6 +129,8 @@ pub enum EndReason {
     Error,
     /// The app ended while it ran.
     Interrupted,
+    /// Its thinking repeated itself word for word and Ponder stopped it (`error` says what repeated).
+    Looped,
 }
 
 /// What is known when an answer ends: counts, timings, and why it ended.
@@ -192,6 +194,14 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub fixed: Option<FixedStep>,
+    /// For a chain of a vote: its answer and how the vote went. Left out when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub vote: Option<crate::ChainVote>,
+    /// For an answer that was checked: the latest verdict. Left out when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub check: Option<crate::AnswerCheck>,
 }
 
 /// A person's fix of an answer's thinking, which the model continued from.

@@ -175,6 +175,9 @@ async fn every_migration_carries_a_first_schema_database_forward_after_a_backup(
     assert_eq!(thread.active_path.len(), 2);
     let old = thread.message(ponder_store::MessageId(2)).unwrap();
     assert_eq!(old.rating.as_ref().unwrap().input.tags, vec![ponder_store::RatingTag::Correct]);
+    // The generations table is rebuilt by a later migration: its rows come through whole.
+    assert_eq!(old.generation.as_ref().unwrap().settings.model.id, "ponder-tiny");
+    assert!(old.vote.is_none() && old.check.is_none());
     let streaming = thread.message(ponder_store::MessageId(3)).unwrap();
     assert_eq!(streaming.status, ponder_store::MessageStatus::Interrupted);
     // What the old schema held is searchable after the upgrade, Chinese included.

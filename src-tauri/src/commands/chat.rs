@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use ponder_app::{
-    AnswerBatch, AnswerSink, AskRequest, FixStepRequest, RegenerateRequest, Started, Verdict,
+    AnswerBatch, AnswerSink, AskRequest, CheckRequest, FixStepRequest, RegenerateRequest, Started,
+    Verdict,
 };
-use ponder_store::MessageId;
+use ponder_store::{AnswerMode, ConversationId, Message, MessageId};
 use tauri::ipc::Channel;
 
 use super::AppState;
@@ -56,6 +57,31 @@ pub async fn fix_step(
 #[tauri::command]
 pub async fn grade_answer(app: AppState<'_>, answer_id: MessageId) -> CmdResult<Option<Verdict>> {
     Ok(app.grade_answer(answer_id).await?)
+}
+
+/// Checks an answer (the grader where one can, else the model) and saves the verdict with it.
+#[tauri::command]
+pub async fn check_answer(app: AppState<'_>, request: CheckRequest) -> CmdResult<Message> {
+    Ok(app.check_answer(request).await?)
+}
+
+/// How the composer answers in a conversation.
+#[tauri::command]
+pub async fn answer_mode(
+    app: AppState<'_>,
+    conversation_id: ConversationId,
+) -> CmdResult<AnswerMode> {
+    Ok(app.answer_mode(conversation_id).await?)
+}
+
+/// Remembers how the composer answers in a conversation.
+#[tauri::command]
+pub async fn set_answer_mode(
+    app: AppState<'_>,
+    conversation_id: ConversationId,
+    mode: AnswerMode,
+) -> CmdResult<()> {
+    Ok(app.set_answer_mode(conversation_id, mode).await?)
 }
 
 /// Stops a running answer, keeping what was written.

@@ -2,8 +2,10 @@
 //! normalised, the answers tallied, and the majority — or a tie, or no answer at all — said plainly.
 
 mod extract;
+mod saved;
 
 pub use extract::{final_answer, FinalAnswer};
+pub use saved::{record_vote, stored};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

@@ -20,13 +20,20 @@ pub(crate) const MESSAGE_COLUMNS: &str = "
     g.device, g.sampling, g.thinking_enabled, g.thinking_budget, g.app_version, g.prompt_tokens,
     g.thinking_tokens, g.answer_tokens, g.ttft_ms, g.thinking_ms, g.total_ms, g.finish_reason, g.error,
     r.message_id AS r_id, r.answer_vote, r.reasoning_vote, r.tags, r.comment, r.corrected_answer,
-    r.created_at AS r_created_at, r.updated_at AS r_updated_at";
+    r.created_at AS r_created_at, r.updated_at AS r_updated_at,
+    vc.vote_id, vc.position AS vc_position, vc.answer_key AS vc_key, vc.answer_shown AS vc_shown,
+    v.verdict AS v_verdict, v.winner_key AS v_winner, v.agreeing AS v_agreeing, v.chains AS v_chains,
+    k.message_id AS k_id, k.method AS k_method, k.verdict AS k_verdict, k.reason AS k_reason,
+    k.thinking AS k_thinking, k.model_id AS k_model, k.created_at AS k_created_at";
 
 /// The tables a [`MESSAGE_COLUMNS`] select reads from.
 pub(crate) const MESSAGE_FROM: &str = "
     messages m
     LEFT JOIN generations g ON g.message_id = m.id
-    LEFT JOIN ratings r ON r.message_id = m.id";
+    LEFT JOIN ratings r ON r.message_id = m.id
+    LEFT JOIN vote_chains vc ON vc.message_id = m.id
+    LEFT JOIN votes v ON v.id = vc.vote_id
+    LEFT JOIN checks k ON k.message_id = m.id";
 
 pub(crate) fn message_from_row(row: &SqliteRow) -> sqlx::Result<Message> {
     let generation = match row.try_get::<Option<i64>, _>("g_id")? {
@@ -100,6 +107,8 @@ pub(crate) fn message_from_row(row: &SqliteRow) -> sqlx::Result<Message> {
                 Ok(crate::FixedStep { from: row.try_get("fixed_from")?, person_thinking })
             })
             .transpose()?,
+        vote: crate::thinking_harder::chain_vote_from_row(row)?,
+        check: crate::thinking_harder::check_from_row(row)?,
     })
 }
 

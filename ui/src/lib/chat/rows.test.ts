@@ -33,7 +33,13 @@ const thread: Thread = {
 };
 
 const shape = (rows: ReturnType<typeof buildRows>) =>
-  rows.map((r) => (r.kind === "question" ? `Q:${r.text}` : `A:${r.answers.map((a) => a.id ?? "…").join(",")}`));
+  rows.map((r) =>
+    r.kind === "question"
+      ? `Q:${r.text}`
+      : r.kind === "voting"
+        ? `V:${r.chains}`
+        : `A:${r.answers.map((a) => a.id ?? "…").join(",")}`,
+  );
 
 describe("chat rows", () => {
   it("shows the branch on screen", () => {

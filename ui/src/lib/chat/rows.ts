@@ -13,6 +13,8 @@ export interface PendingQuestion {
 export interface RunInfo {
   questionId: number | null;
   answerIds: number[];
+  /** Chains of a vote: only the first streams on screen, the others are counted (`vote` row). */
+  vote?: number | null;
 }
 
 export interface AnswerSlot {
@@ -23,7 +25,8 @@ export interface AnswerSlot {
 
 export type Row =
   | { kind: "question"; key: string; message: Message | null; text: string }
-  | { kind: "answers"; key: string; answers: AnswerSlot[] };
+  | { kind: "answers"; key: string; answers: AnswerSlot[] }
+  | { kind: "voting"; key: string; chains: number; answerIds: number[] };
 
 /** A single answer keeps the key it will have once saved, so its DOM survives the end of the stream. */
 function answersKey(answers: AnswerSlot[], fallback: string): string {
@@ -33,7 +36,13 @@ function answersKey(answers: AnswerSlot[], fallback: string): string {
 
 function runAnswers(thread: Thread | null, run: RunInfo): AnswerSlot[] {
   if (run.answerIds.length === 0) return [{ id: null, message: null }];
-  return run.answerIds.map((id) => ({ id, message: thread?.messages.find((m) => m.id === id) ?? null }));
+  // A vote's many chains are not shown side by side: the first streams, a progress row counts the rest.
+  const ids = run.vote ? run.answerIds.slice(0, 1) : run.answerIds;
+  return ids.map((id) => ({ id, message: thread?.messages.find((m) => m.id === id) ?? null }));
+}
+
+function votingRow(run: RunInfo, key: string): Row[] {
+  return run.vote ? [{ kind: "voting", key: `voting-${key}`, chains: run.vote, answerIds: run.answerIds }] : [];
 }
 
 export function buildRows(thread: Thread | null, pending: PendingQuestion | null, run: RunInfo | null): Row[] {
@@ -49,6 +58,7 @@ export function buildRows(thread: Thread | null, pending: PendingQuestion | null
       rows.push({ kind: "question", key: `q${m.id}`, message: m, text: m.content });
       if (run && run.questionId === m.id) {
         const answers = runAnswers(thread, run);
+        rows.push(...votingRow(run, `q${m.id}`));
         rows.push({ kind: "answers", key: answersKey(answers, `run${m.id}`), answers });
         // The saved answer under this question is replaced by the streaming ones.
         break;
@@ -60,6 +70,7 @@ export function buildRows(thread: Thread | null, pending: PendingQuestion | null
   if (pending) {
     rows.push({ kind: "question", key: "pending", message: null, text: pending.text });
     const answers = runAnswers(thread, run ?? { questionId: null, answerIds: [] });
+    if (run) rows.push(...votingRow(run, "pending"));
     rows.push({ kind: "answers", key: answersKey(answers, "pending-answers"), answers });
   }
   return rows;

@@ -5,7 +5,8 @@
 import { SvelteMap } from "svelte/reactivity";
 import type { Backend, RunningAnswer } from "../ipc/backend";
 import type { Rating, Thread } from "../ipc/types";
-import type { AnswerEvent, AnswerOptions } from "../ipc/types";
+import type { AnswerEvent, AnswerMode, AnswerOptions } from "../ipc/types";
+import { optionsFor } from "./mode";
 import type { PaneMode } from "../thinking/pane.svelte";
 import { FrameBatcher, type Schedule, perFrame } from "./batcher";
 import { LiveAnswer } from "./live.svelte";
@@ -26,6 +27,8 @@ export class ChatSession {
   thread: Thread | null = $state(null);
   pending: PendingQuestion | null = $state(null);
   run: RunInfo | null = $state(null);
+  /** How the composer answers here (remembered per conversation; a new chat keeps the last one). */
+  mode: AnswerMode = $state({ kind: "answer" });
   /** Bumped once per delivered frame of events (the chat follows the stream). */
   frames = $state(0);
   readonly live = new SvelteMap<number, LiveAnswer>();
@@ -80,9 +83,11 @@ export class ChatSession {
     try {
       if (messageId !== null) await this.backend.setActive(messageId);
       const thread = await this.backend.thread(conversationId);
+      const mode = conversationId === this.conversationId ? this.mode : await this.backend.answerMode(conversationId);
       if (conversationId !== this.conversationId) this.pruneLive();
       this.conversationId = conversationId;
       this.thread = thread;
+      this.mode = mode;
       this.pending = null;
     } catch (e) {
       this.hooks.fail(e);
@@ -114,6 +119,22 @@ export class ChatSession {
     }
   }
 
+  /** Changes how the composer answers; saved with the conversation once there is one. */
+  async setMode(mode: AnswerMode): Promise<void> {
+    this.mode = mode;
+    if (this.conversationId === null) return;
+    try {
+      await this.backend.setAnswerMode(this.conversationId, mode);
+    } catch (e) {
+      this.hooks.fail(e);
+    }
+  }
+
+  /** The options of a turn: the settings', then the mode's. */
+  private turnOptions(): AnswerOptions {
+    return optionsFor(this.mode, this.hooks.options());
+  }
+
   /** Asks a question at the end of the branch on screen; false when it could not be asked. */
   ask(text: string): Promise<boolean> {
     return this.askUnder(parentForNext(this.thread), text);
@@ -129,16 +150,18 @@ export class ChatSession {
     if (this.running || !text.trim()) return false;
     const isNew = this.conversationId === null;
     this.pending = { parentId, text };
-    this.run = { questionId: null, answerIds: [] };
-    const request = { ...this.hooks.options(), conversation_id: this.conversationId, parent_id: parentId, text };
+    const options = this.turnOptions();
+    this.run = { questionId: null, answerIds: [], vote: options.vote ?? null };
+    const request = { ...options, conversation_id: this.conversationId, parent_id: parentId, text };
     return this.follow(() => this.backend.ask(request, (events) => this.batcher.push(...events)), isNew);
   }
 
   /** New answers to a question already asked (siblings of the existing ones). */
   async regenerate(questionId: number): Promise<void> {
     if (this.running) return;
-    this.run = { questionId, answerIds: [] };
-    const request = { ...this.hooks.options(), question_id: questionId };
+    const options = this.turnOptions();
+    this.run = { questionId, answerIds: [], vote: options.vote ?? null };
+    const request = { ...options, question_id: questionId };
     await this.follow(() => this.backend.regenerate(request, (events) => this.batcher.push(...events)), false);
   }
 
@@ -147,7 +170,7 @@ export class ChatSession {
   async fixStep(answerId: number, personThinking: string): Promise<boolean> {
     const answer = this.thread?.messages.find((m) => m.id === answerId);
     if (this.running || !answer || answer.parent_id === null || !personThinking.trim()) return false;
-    this.run = { questionId: answer.parent_id, answerIds: [] };
+    this.run = { questionId: answer.parent_id, answerIds: [], vote: null };
     this.seed = personThinking.endsWith("\n") ? personThinking : `${personThinking}\n`;
     const request = {
       ...this.hooks.options(),
@@ -183,7 +206,11 @@ export class ChatSession {
       this.conversationId = handle.conversationId;
       this.thread = await this.backend.thread(handle.conversationId);
       this.pending = null;
-      if (isNew) this.hooks.changed();
+      if (isNew) {
+        this.hooks.changed();
+        // A new conversation keeps the mode it was started in.
+        if (this.mode.kind !== "answer") await this.backend.setAnswerMode(handle.conversationId, this.mode);
+      }
       await handle.done;
     } catch (e) {
       this.hooks.fail(e);
@@ -217,6 +244,17 @@ export class ChatSession {
       this.hooks.fail(e);
     }
     await this.reload();
+  }
+
+  /** Checks an answer (grader or model) and shows the verdict with it. */
+  async check(answerId: number): Promise<void> {
+    try {
+      const saved = await this.backend.checkAnswer({ ...this.hooks.options(), candidates: 1, answer_id: answerId });
+      const m = this.thread?.messages.find((x) => x.id === answerId);
+      if (m) m.check = saved.check;
+    } catch (e) {
+      this.hooks.fail(e);
+    }
   }
 
   /** Keeps a saved rating (or its removal) on screen without reloading the conversation. */

@@ -2,7 +2,7 @@
 // the end of the "until" day (local time), the test fraction is clamped to 0–0.5.
 import type { ExportFormat, ExportRequest, RatingTag, ReasoningStyle } from "../ipc/types";
 
-export const FORMATS: ExportFormat[] = ["kto", "dpo", "sft", "archive", "llama_factory", "open_ai", "grpo"];
+export const FORMATS: ExportFormat[] = ["kto", "dpo", "sft", "archive", "llama_factory", "open_ai", "grpo", "votes"];
 export const REASONING: ReasoningStyle[] = ["inline", "separate", "stripped"];
 
 export interface ExportForm {

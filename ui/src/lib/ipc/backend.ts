@@ -3,7 +3,10 @@
 // `ErrorBody` ({kind, message}) when something goes wrong; the window shows the message and stays up.
 import type {
   AnswerEvent,
+  AnswerMode,
   AskRequest,
+  CheckRequest,
+  Message,
   ExportSummary,
   ExportRequest,
   FixStepRequest,
@@ -48,6 +51,12 @@ export interface Backend {
   /** Whether an answer is right, where something says what right is (the person's better answer, the
    * question's arithmetic); null where nothing does. */
   gradeAnswer(answerId: number): Promise<Verdict | null>;
+  /** Checks an answer (the grader where the question has a known answer, else the model in a second
+   * turn) and saves the verdict with it; the answer as now saved. */
+  checkAnswer(request: CheckRequest): Promise<Message>;
+  /** How the composer answers in a conversation (Answer, Vote N, Think longer). */
+  answerMode(conversationId: number): Promise<AnswerMode>;
+  setAnswerMode(conversationId: number, mode: AnswerMode): Promise<void>;
 
   // History
   /** Conversations, most recent activity first. */

@@ -42,6 +42,7 @@ export function fakeExport(
     kto_desirable: up,
     kto_undesirable: down,
     system_prompts: false,
+    votes: 0,
     folder: request.folder,
   };
 }

@@ -151,6 +151,42 @@ export class FakeStore {
     return m;
   }
 
+  private votes = 0;
+
+  /** Tallies a vote's chains by their last number (else their text) as the real store keeps it, and
+   * shows the majority's first chain. */
+  recordVote(chains: StoredMessage[]): void {
+    const keyOf = (m: StoredMessage) => {
+      const numbers = m.content.match(/-?\d+/g);
+      return numbers ? (numbers[numbers.length - 1] ?? null) : m.content.trim().toLowerCase() || null;
+    };
+    const counts = new Map<string, number>();
+    for (const m of chains) {
+      const k = keyOf(m);
+      if (k !== null) counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+    const [best, second] = sorted;
+    const result = !best ? "no_answer" : second && second[1] === best[1] ? "tie" : "majority";
+    const winner = result === "majority" && best ? best[0] : null;
+    const voteId = ++this.votes;
+    chains.forEach((m, position) => {
+      const key = keyOf(m);
+      m.vote = {
+        vote_id: voteId,
+        position,
+        chains: chains.length,
+        result,
+        agreeing: best?.[1] ?? 0,
+        answer: key,
+        answer_key: key,
+        with_majority: key !== null && key === winner,
+      };
+    });
+    const shown = chains.find((m) => m.vote?.with_majority) ?? chains[0];
+    if (shown) this.setActive(shown.id);
+  }
+
   /** Shows `id`'s branch: each ancestor's active child becomes the next one down. */
   setActive(id: number): number[] {
     let child = this.message(id);

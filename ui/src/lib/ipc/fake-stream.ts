@@ -3,12 +3,12 @@
 import type { Script } from "./fake";
 import type { FakeStore } from "./fake-store";
 import type { RunningAnswer } from "./backend";
-import { MAX_CANDIDATES } from "./types";
+import { MAX_CANDIDATES, MAX_VOTERS } from "./types";
 import type { AnswerEvent, AnswerOptions, FinishReason, GenerationOutcome } from "./types";
 
 /** What the store keeps of a finished generation (a pretend 1.5 s of thinking). */
 function outcome(thinking: number, answer: number, reason: FinishReason): GenerationOutcome {
-  const finish = typeof reason === "object" ? "error" : reason;
+  const finish = typeof reason === "object" ? ("looped" in reason ? "looped" : "error") : reason;
   return {
     prompt_tokens: 10,
     thinking_tokens: thinking,
@@ -17,7 +17,7 @@ function outcome(thinking: number, answer: number, reason: FinishReason): Genera
     thinking_ms: thinking > 0 ? 1500 : null,
     total_ms: 2000,
     finish_reason: finish,
-    error: typeof reason === "object" ? reason.error : null,
+    error: typeof reason === "object" && "error" in reason ? reason.error : null,
   };
 }
 
@@ -32,7 +32,9 @@ export function fakeStream(
   onEvents: (events: AnswerEvent[]) => void,
   fix: { from: number; person_thinking: string } | null = null,
 ): RunningAnswer {
-  const count = Math.max(1, Math.min(MAX_CANDIDATES, options.candidates));
+  const count = options.vote
+    ? Math.max(2, Math.min(MAX_VOTERS, options.vote))
+    : Math.max(1, Math.min(MAX_CANDIDATES, options.candidates));
   const answers = Array.from({ length: count }, () => store.add(conversationId, questionId, "assistant", "", model));
   // As the store keeps a fix: the thinking starts with the person's words; events carry the model's.
   if (fix)
@@ -78,11 +80,20 @@ export function fakeStream(
     for (const step of steps) {
       await tick();
       if (stopped) return finish("cancelled");
-      for (const m of answers) {
-        if (step.type === "thinking") m.thinking = (m.thinking ?? "") + step.data;
-        else if (step.type === "answer") m.content += step.data;
-      }
-      onEvents(answers.map((m, candidate) => ({ candidate, answer_id: m.id, event: step })));
+      const events: AnswerEvent[] = [];
+      answers.forEach((m, candidate) => {
+        let event = step;
+        const own = script.chainAnswers;
+        if (step.type === "answer" && own?.length) {
+          // Each chain writes its own whole answer at the first answer step, nothing after.
+          const first = steps.find((s) => s.type === "answer") === step;
+          event = { type: "answer", data: first ? (own[candidate % own.length] ?? "") : "" };
+        }
+        if (event.type === "thinking") m.thinking = (m.thinking ?? "") + event.data;
+        else if (event.type === "answer") m.content += event.data;
+        events.push({ candidate, answer_id: m.id, event });
+      });
+      onEvents(events);
     }
     const usage = {
       prompt_tokens: 10,
@@ -93,6 +104,7 @@ export function fakeStream(
     };
     onEvents(answers.map((m, candidate) => ({ candidate, answer_id: m.id, event: { type: "usage", data: usage } })));
     finish(script.error ? { error: script.error } : "stop");
+    if (options.vote) store.recordVote(answers);
   };
   const done = run();
   return {

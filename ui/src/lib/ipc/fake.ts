@@ -8,7 +8,10 @@ import { FakeLearning } from "./fake-learning";
 import { FakeStore } from "./fake-store";
 import type {
   AnswerEvent,
+  AnswerMode,
   AskRequest,
+  CheckRequest,
+  Message,
   ExportSummary,
   ExportRequest,
   ErrorBody,
@@ -38,6 +41,8 @@ export interface Script {
   answer: string[];
   /** Ends the answer with this generation error instead of "stop". */
   error?: string;
+  /** For a vote: chain i answers `chainAnswers[i % length]` instead of `answer` (so they can disagree). */
+  chainAnswers?: string[];
 }
 
 export interface FakeOptions {
@@ -265,6 +270,45 @@ export class FakeBackend implements Backend {
     const reference = String(m[2] === "+" ? a + b : m[2] === "-" ? a - b : a * b);
     const numbers = answer.content.match(/-?\d+/g) ?? [];
     return { correct: numbers[numbers.length - 1] === reference, reference };
+  }
+
+  async checkAnswer(request: CheckRequest): Promise<Message> {
+    this.enter("checkAnswer", request);
+    const answer = this.store.message(request.answer_id);
+    const graded = await this.gradeAnswer(request.answer_id);
+    this.calls.pop();
+    answer.check = graded
+      ? {
+          method: "grader",
+          verdict: graded.correct ? "correct" : "incorrect",
+          reason: `The right answer is ${graded.reference}.`,
+          thinking: null,
+          model: null,
+          checked_at: this.store.now(),
+        }
+      : {
+          method: "model",
+          verdict: "unsure",
+          reason: "I could not tell.",
+          thinking: null,
+          model: this.modelId(),
+          checked_at: this.store.now(),
+        };
+    const saved = this.store.thread(answer.conversation_id).messages.find((m) => m.id === answer.id);
+    if (!saved) throw { kind: "not_found", message: "the answer is gone" };
+    return saved;
+  }
+
+  private modes = new Map<number, AnswerMode>();
+
+  async answerMode(conversationId: number): Promise<AnswerMode> {
+    this.enter("answerMode", conversationId);
+    return this.modes.get(conversationId) ?? { kind: "answer" };
+  }
+
+  async setAnswerMode(conversationId: number, mode: AnswerMode): Promise<void> {
+    this.enter("setAnswerMode", conversationId, mode);
+    this.modes.set(conversationId, mode);
   }
 
   async learnPlan(request: LearnStartRequest): Promise<LearnPlan> {

@@ -5,7 +5,10 @@ import type { Backend, RunningAnswer } from "./backend";
 import type {
   AnswerBatch,
   AnswerEvent,
+  AnswerMode,
   AskRequest,
+  CheckRequest,
+  Message,
   ExportSummary,
   ExportRequest,
   ErrorBody,
@@ -87,6 +90,18 @@ export class TauriBackend implements Backend {
 
   gradeAnswer(answerId: number): Promise<Verdict | null> {
     return call("grade_answer", { answerId });
+  }
+
+  checkAnswer(request: CheckRequest): Promise<Message> {
+    return call("check_answer", { request });
+  }
+
+  answerMode(conversationId: number): Promise<AnswerMode> {
+    return call("answer_mode", { conversationId });
+  }
+
+  setAnswerMode(conversationId: number, mode: AnswerMode): Promise<void> {
+    return call("set_answer_mode", { conversationId, mode });
   }
 
   learnPlan(request: LearnStartRequest): Promise<LearnPlan> {

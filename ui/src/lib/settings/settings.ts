@@ -17,6 +17,32 @@ export const PRESETS: Record<"thinking" | "direct", Sampling> = {
   direct: { temperature: 0.7, top_p: 0.8, top_k: 20, min_p: 0 },
 };
 
+/** Guards against repetition, passed only when set (`null`: the model's default, off). */
+export interface Guards {
+  repetition_penalty: number | null;
+  presence_penalty: number | null;
+  frequency_penalty: number | null;
+  dry_multiplier: number | null;
+  no_repeat_ngram_size: number | null;
+}
+
+/** Each guard's range, as Rust and mistral.rs accept it. */
+export const GUARD_RANGES: Record<keyof Guards, { min: number; max: number; step: number }> = {
+  repetition_penalty: { min: 0.5, max: 2, step: 0.05 },
+  presence_penalty: { min: -2, max: 2, step: 0.1 },
+  frequency_penalty: { min: -2, max: 2, step: 0.1 },
+  dry_multiplier: { min: 0, max: 5, step: 0.1 },
+  no_repeat_ngram_size: { min: 1, max: 64, step: 1 },
+};
+
+export const NO_GUARDS: Guards = {
+  repetition_penalty: null,
+  presence_penalty: null,
+  frequency_penalty: null,
+  dry_multiplier: null,
+  no_repeat_ngram_size: null,
+};
+
 export type ModelSource = "bundled" | "folder" | "gguf" | "hub" | "server";
 export type QuantChoice = "auto" | "none" | "q4k" | "q8_0";
 
@@ -49,6 +75,11 @@ export interface Settings {
   model: ModelSetting;
   /** The first-run screen was dismissed. */
   seenWelcome: boolean;
+  guards: Guards;
+  /** Stop a chain of thought that repeats itself word for word. */
+  stopLoops: boolean;
+  /** What thinking longer writes where the model would stop (empty: "Wait"). */
+  nudge: string;
 }
 
 export const DEFAULT_MODEL: ModelSetting = {
@@ -73,6 +104,9 @@ export const DEFAULTS: Settings = {
   candidates: 1,
   model: DEFAULT_MODEL,
   seenWelcome: false,
+  guards: NO_GUARDS,
+  stopLoops: true,
+  nudge: "",
 };
 
 /** What `loadModel` takes for the model setting; null when a path or id is still missing. */
@@ -103,7 +137,11 @@ export function choiceFor(m: ModelSetting): ModelChoice | null {
 /** The sampling values sent with a request. */
 export function samplingRequest(settings: Settings): SamplingRequest {
   const s = samplingFor(settings);
-  return { temperature: s.temperature, top_p: s.top_p, top_k: s.top_k, min_p: s.min_p };
+  const request: SamplingRequest = { temperature: s.temperature, top_p: s.top_p, top_k: s.top_k, min_p: s.min_p };
+  for (const [key, value] of Object.entries(settings.guards) as [keyof Guards, number | null][]) {
+    if (value !== null) request[key] = value;
+  }
+  return request;
 }
 
 /** The sampling a request uses: the preset for its mode, or the person's own values. */
@@ -153,6 +191,13 @@ export function parseSettings(json: unknown): Settings {
     quantization: oneOf(m.quantization, ["auto", "none", "q4k", "q8_0"] as const, DEFAULT_MODEL.quantization),
   };
   const candidates = finite(raw.candidates, 1, MAX_CANDIDATES);
+  const g = raw.guards && typeof raw.guards === "object" ? (raw.guards as Record<string, unknown>) : {};
+  const guards = { ...NO_GUARDS };
+  for (const key of Object.keys(NO_GUARDS) as (keyof Guards)[]) {
+    const r = GUARD_RANGES[key];
+    const v = finite(g[key], r.min, r.max);
+    guards[key] = v === null ? null : key === "no_repeat_ngram_size" ? Math.round(v) : v;
+  }
   return {
     thinking: typeof raw.thinking === "boolean" ? raw.thinking : DEFAULTS.thinking,
     thinkingBudget: finite(raw.thinkingBudget, 1, 1_000_000),
@@ -163,5 +208,8 @@ export function parseSettings(json: unknown): Settings {
     candidates: candidates === null ? DEFAULTS.candidates : Math.round(candidates),
     model,
     seenWelcome: raw.seenWelcome === true,
+    guards,
+    stopLoops: raw.stopLoops !== false,
+    nudge: typeof raw.nudge === "string" ? raw.nudge.slice(0, 200) : "",
   };
 }

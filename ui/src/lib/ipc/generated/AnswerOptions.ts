@@ -36,4 +36,8 @@ nudge?: string,
 /**
  * Vote over this many chains (2 to [`MAX_VOTERS`]) instead of side-by-side candidates.
  */
-vote?: number, };
+vote?: number, 
+/**
+ * Stop a chain of thought that repeats itself word for word (on unless `Some(false)`).
+ */
+stop_loops?: boolean, };

@@ -3,4 +3,4 @@
 /**
  * How a generation ended.
  */
-export type EndReason = "stop" | "length" | "cancelled" | "error" | "interrupted";
+export type EndReason = "stop" | "length" | "cancelled" | "error" | "interrupted" | "looped";

@@ -3,4 +3,4 @@
 /**
  * A file format.
  */
-export type ExportFormat = "kto" | "dpo" | "sft" | "archive" | "llama_factory" | "open_ai" | "grpo";
+export type ExportFormat = "kto" | "dpo" | "sft" | "archive" | "llama_factory" | "open_ai" | "grpo" | "votes";

@@ -57,4 +57,8 @@ kto_undesirable: number,
 /**
  * Whether any pair's prompt starts with a system message (LLaMA-Factory maps the column only then).
  */
-system_prompts: boolean, };
+system_prompts: boolean, 
+/**
+ * Votes read (their chains are in the vote files, rated or not).
+ */
+votes: number, };

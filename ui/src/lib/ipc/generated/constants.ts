@@ -9,3 +9,6 @@ export const MAX_CANDIDATES = 4;
 
 /** Tokens of a turn when the asker names no limit. */
 export const DEFAULT_MAX_TOKENS = 32768;
+
+/** Most chains of one vote. */
+export const MAX_VOTERS = 16;

@@ -255,10 +255,11 @@ fn a_vote_from_the_composer_shows_its_agreement_and_a_check_its_verdict() {
     let w = Window::open(dir.path());
     let s = &w.session;
     start(&w);
-    // The composer's mode, as a person picks it from the select.
+    // The composer's mode, as a person picks it from the select (a real change event bubbles, and
+    // Svelte listens for it at the root).
     let mode = s.wait_for(&by_label("How to answer"), LONG);
     s.script(
-        "arguments[0].value = 'vote:4'; arguments[0].dispatchEvent(new Event('change'))",
+        "arguments[0].value = 'vote:4'; arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
         json!([{"element-6066-11e4-a52e-4f735466cecf": mode.id}]),
     );
     ask(&w, "What is 347 + 589?");

@@ -5,7 +5,8 @@ thumbs, corrections, one with thinking its writer wrote), exports it with each r
 trains 2 steps each of TRL's DPOTrainer, KTOTrainer and SFTTrainer (assistant-only loss) on the files
 with the bundled model and tokenizer, on CPU. For every trainer it checks that the model's thinking
 is in the training tokens for the inline and separate styles and absent for stripped, and prints the
-losses. Then LLaMA-Factory's own converter reads the LLaMA-Factory files through `dataset_info.json`.
+losses. Then LLaMA-Factory's own converter reads the LLaMA-Factory files through `dataset_info.json`,
+and the training kit of `ponder export --trainer trl` runs 2 steps of each method through `accelerate`.
 
 Usage: check.py PONDER_BINARY MODEL_DIR WORK_DIR
 """
@@ -187,6 +188,57 @@ def llamafactory(folder: Path) -> None:
               f"{len(row['_prompt'])} prompt turns and {len(row['_response'])} responses in the first")
 
 
+def kit() -> None:
+    """`ponder export --trainer trl`'s kit, run as its card says (accelerate launch with its CPU config)
+    for 2 steps of each method on the bundled model; every config it ships must load in accelerate."""
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    folder = WORK / "export-kit"
+    ponder("export", "--out", str(folder), "--trainer", "trl")
+    card = (folder / "README.md").read_text()
+    if "accelerate launch --config_file accelerate/" not in card:
+        sys.exit(f"the card does not say how to run the kit:\n{card}")
+    # The kit's GRPO reward finds final answers as Ponder's vote does (ponder-chat's vote/extract.rs).
+    sys.path.insert(0, str(folder))
+    import train_trl
+
+    shapes = [("347 + 589 = **936**", 936.0), ("The answer is 936.", 936.0), ("So the total is $8,690.", 8690.0),
+              ("Therefore, the final answer is $\\boxed{42}$.", 42.0), ("We get \\boxed{\\frac{3}{4}} in the end.", "3/4"),
+              ("Answer: Paris", "paris"), ("所以答案是 48。", 48.0), ("１２ × ３４ = ４０８", 408.0),
+              ("<think>\n7 + 9 = 16\n</think>\n\nStep 2: carry.\n\n1,024", 1024.0), ("The final answer is: 2.50", 2.5)]
+    for reply, key in shapes:
+        if train_trl.answer_key(reply) != key:
+            sys.exit(f"kit reward: {reply!r} gave {train_trl.answer_key(reply)!r}, not {key!r}")
+    if train_trl.correct(["It is 936.", "It is 935."], ["347 + 589 = 936.", "347 + 589 = 936."]) != [1.0, 0.0]:
+        sys.exit("kit reward: a right and a wrong answer were not told apart")
+    for config in sorted((folder / "accelerate").glob("*.yaml")):
+        loaded = load_config_from_file(str(config))
+        print(f"  kit config {config.name}: {loaded.distributed_type}, {loaded.num_processes} process(es)")
+    for method in ("sft", "dpo", "kto", "grpo"):
+        command = [
+            str(Path(sys.executable).parent / "accelerate"), "launch", "--config_file",
+            str(folder / "accelerate" / "cpu.yaml"), str(folder / "train_trl.py"), method, "--model", str(MODEL),
+            "--max-steps", "2", "--batch-size", "2", "--grad-accum", "1", "--max-length", "512",
+            "--output", str(WORK / f"kit-{method}"),
+        ]
+        if method == "grpo":
+            command += ["--num-generations", "2", "--max-completion-length", "384", "--lr", "1e-5"]
+        out = subprocess.run(command, capture_output=True, text=True)
+        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+        if out.returncode != 0 or not lines:
+            sys.exit(f"kit {method} failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-5000:]}")
+        summary = json.loads(lines[-1])
+        losses = summary["losses"]
+        if len(losses) != 2 or not all(math.isfinite(l) for l in losses) or summary["rows"] == 0:
+            sys.exit(f"kit {method}: expected 2 finite losses on some rows, got {summary}")
+        if method == "grpo" and max(summary["rewards"], default=0) <= 0:
+            sys.exit(f"kit GRPO: no sampled chain matched its reference: {summary}")
+        if not (WORK / f"kit-{method}" / "config.json").exists():
+            sys.exit(f"kit {method}: no model saved in {WORK / f'kit-{method}'}")
+        print(f"  kit {method.upper():4} rows {summary['rows']:2}  losses {[round(l, 4) for l in losses]}"
+              + (f"  rewards {summary['rewards']}" if method == "grpo" else ""))
+
+
 def main() -> None:
     make_history()
     for style in ("inline", "separate", "stripped"):
@@ -195,6 +247,7 @@ def main() -> None:
             train(kind, folder, style)
     grpo(WORK / "export-inline")
     llamafactory(WORK / "export-inline")
+    kit()
     print("trainer check passed")
 
 

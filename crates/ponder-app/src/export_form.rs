@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use ts_rs::TS;
 
-use ponder_export::{ExportOptions, ExportReport, Format, ReasoningStyle};
+use ponder_export::{ExportOptions, ExportReport, Format, ReasoningStyle, Trainer};
 use ponder_store::{RatingFilter, RatingTag, Vote};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,9 @@ pub struct ExportRequest {
     /// Share held out as a test split.
     #[serde(default)]
     pub test_fraction: f64,
+    /// A training kit to write with the files (`trl`: a script and `accelerate` configs).
+    #[serde(default)]
+    pub trainer: Option<Trainer>,
 }
 
 /// What was written, and where.
@@ -72,6 +75,7 @@ impl App {
                 conversations: vec![],
             },
             test_fraction: request.test_fraction,
+            trainer: request.trainer,
             ..ExportOptions::default()
         };
         let report =

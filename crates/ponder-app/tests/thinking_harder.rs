@@ -122,9 +122,12 @@ async fn a_vote_is_saved_with_its_chains_its_majority_shown_checked_and_exported
         vote: None,
         tags: vec![],
         test_fraction: 0.0,
+        // The window's "TRL training kit" box.
+        trainer: Some(ponder_export::Trainer::Trl),
     };
     let summary = app.export(request, |_| {}).await.unwrap();
     assert_eq!(summary.report.votes, 1, "{summary:?}");
+    assert!(out.join("train_trl.py").is_file() && out.join("accelerate/fsdp.yaml").is_file());
     let archive = std::fs::read_to_string(out.join("archive.jsonl")).unwrap();
     let row: serde_json::Value = serde_json::from_str(archive.lines().next().unwrap()).unwrap();
     assert_eq!(row["mode"], "vote");

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use ponder_export::{export, ExportOptions, Format, ReasoningStyle};
+use ponder_export::{export, ExportOptions, Format, ReasoningStyle, Trainer};
 use ponder_store::{ConversationId, RatingFilter, RatingTag, Store, Vote};
 
 /// Options of `ponder export`.
@@ -46,6 +46,10 @@ pub struct ExportArgs {
     /// Most preference pairs per question.
     #[arg(long, default_value_t = 4)]
     max_pairs: usize,
+    /// Also write a ready-to-run training kit for this trainer: `trl` writes `train_trl.py` (SFT,
+    /// DPO, KTO, GRPO) and `accelerate` configs for the CPU, one GPU, several GPUs and FSDP.
+    #[arg(long, value_enum)]
+    trainer: Option<TrainerArg>,
     /// Folder of the history database (default: `PONDER_DATA_DIR`, then the platform's data folder).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -63,6 +67,12 @@ enum FormatArg {
     Grpo,
     /// Pairs and references from votes over several chains.
     Votes,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TrainerArg {
+    /// Hugging Face TRL, launched with `accelerate`.
+    Trl,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -149,6 +159,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         max_pairs_per_prompt: args.max_pairs,
         test_fraction: args.test_fraction,
         seed: args.seed,
+        trainer: args.trainer.map(|TrainerArg::Trl| Trainer::Trl),
     };
     let report = export(&store, &args.out, &options).await?;
     store.close().await;
@@ -170,6 +181,11 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         println!(
             "Left out: {} pairs whose two sides are the same text, {} KTO rows rated both up and down.",
             report.identical_pairs, report.contradictory_kto
+        );
+    }
+    if args.trainer.is_some() {
+        println!(
+            "Training kit: train_trl.py and accelerate/ (how to run them: README.md in the folder)."
         );
     }
     Ok(())

@@ -15,6 +15,7 @@ pub mod messages;
 mod pages;
 pub mod pairs;
 pub mod rows;
+pub mod trl_kit;
 pub mod votes;
 mod write;
 
@@ -30,6 +31,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 pub use messages::ReasoningStyle;
+pub use trl_kit::Trainer;
 
 /// A file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, TS)]
@@ -144,6 +146,9 @@ pub struct ExportOptions {
     pub test_fraction: f64,
     /// Seed of the split.
     pub seed: u64,
+    /// A trainer whose ready-to-run kit (script and launch configs) goes with the files.
+    #[serde(default)]
+    pub trainer: Option<Trainer>,
 }
 
 impl Default for ExportOptions {
@@ -155,6 +160,7 @@ impl Default for ExportOptions {
             max_pairs_per_prompt: 4,
             test_fraction: 0.0,
             seed: 0,
+            trainer: None,
         }
     }
 }

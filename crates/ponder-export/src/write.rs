@@ -159,7 +159,11 @@ pub(crate) fn write_all(
         let text = serde_json::to_string_pretty(&info).expect("json") + "\n";
         std::fs::write(&path, text).map_err(io("writing", &path))?;
     }
-    let card = card::render(&files.report, options, &formats);
+    let mut card = card::render(&files.report, options, &formats);
+    if let Some(trainer) = options.trainer {
+        crate::trl_kit::write_kit(dir, trainer)?;
+        card.push_str(&crate::trl_kit::card_section(&files.report));
+    }
     let path = dir.join("README.md");
     std::fs::write(&path, card).map_err(io("writing", &path))?;
     Ok(files.report)

@@ -61,6 +61,8 @@ describe("export form", () => {
       until_ms: null,
       vote: null,
       test_fraction: 0,
+      trainer: null,
     });
+    expect(toRequest({ ...defaultForm(), trlKit: true }).trainer).toBe("trl");
   });
 });

@@ -15,6 +15,8 @@ export interface ExportForm {
   until: string;
   tags: RatingTag[];
   testFraction: number;
+  /** Also write TRL's training kit (a script and accelerate configs). */
+  trlKit: boolean;
 }
 
 export function defaultForm(): ExportForm {
@@ -28,6 +30,7 @@ export function defaultForm(): ExportForm {
     until: "",
     tags: [],
     testFraction: 0.1,
+    trlKit: false,
   };
 }
 
@@ -51,5 +54,6 @@ export function toRequest(form: ExportForm): ExportRequest {
     vote: form.vote === "any" ? null : form.vote,
     tags: [...form.tags],
     test_fraction: fraction,
+    trainer: form.trlKit ? "trl" : null,
   };
 }

@@ -2,6 +2,7 @@
 import type { ExportFormat } from "./ExportFormat";
 import type { RatingTag } from "./RatingTag";
 import type { ReasoningStyle } from "./ReasoningStyle";
+import type { Trainer } from "./Trainer";
 import type { Vote } from "./Vote";
 
 /**
@@ -43,4 +44,8 @@ tags: Array<RatingTag>,
 /**
  * Share held out as a test split.
  */
-test_fraction: number, };
+test_fraction: number, 
+/**
+ * A training kit to write with the files (`trl`: a script and `accelerate` configs).
+ */
+trainer: Trainer | null, };

@@ -69,6 +69,7 @@ export type { Started } from "./Started";
 export type { StepReport } from "./StepReport";
 export type { TeachSample } from "./TeachSample";
 export type { Thread } from "./Thread";
+export type { Trainer } from "./Trainer";
 export type { Usage } from "./Usage";
 export type { Verdict } from "./Verdict";
 export type { VersionSummary } from "./VersionSummary";

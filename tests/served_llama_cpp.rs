@@ -1,58 +1,21 @@
 //! The served-model engine in front of a real server no one here wrote: llama.cpp's own HTTP server
 //! (`xllamacpp` from PyPI, which `scripts/fixtures.sh` installs) serving the bundled model as a GGUF
 //! file with its Jinja chat template and llama.cpp's reasoning parser. Thinking on and off, the
-//! model's identity as the server reports it, and a stop mid-thinking — the same assertions as the
-//! in-process engine's tests.
+//! model's identity as the server reports it, a stop mid-thinking, the server killed mid-reply, and its
+//! answers saved, rated and exported — the same assertions as the in-process engine's tests.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use candle_core::quantized::GgmlDType;
+use ponder_chat::{generation_settings, record, request_for};
 use ponder_engine::{
     Engine, Event, FinishReason, GenerationRequest, ModelSource, Sampling, ServerSource,
 };
-use ponder_tests::{bundled_model_dir, llama_cpp, texts};
-
-/// llama.cpp's server on 127.0.0.1; killed when dropped.
-struct LlamaServer {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for LlamaServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use ponder_store::{EndReason, Message, MessageId, MessageStatus, RatingInput, Store, Vote};
+use ponder_tests::llama_server::LlamaServer;
+use ponder_tests::texts;
 
 fn serve_bundled() -> LlamaServer {
-    let dir = tempfile::tempdir().unwrap();
-    let gguf = dir.path().join("ponder-tiny.gguf");
-    ponder_train::gguf::export_gguf(&bundled_model_dir(), &gguf, GgmlDType::F32).expect("gguf");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/llama_server.py");
-    let mut child = Command::new(llama_cpp::python())
-        .arg(script)
-        .arg(&gguf)
-        .arg(free_port().to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("llama.cpp's server starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("its address");
-    let url = serde_json::from_str::<serde_json::Value>(&line).expect("a JSON line")["url"]
-        .as_str()
-        .expect("url")
-        .to_string();
-    LlamaServer { child, url, _dir: dir }
+    LlamaServer::bundled()
 }
 
 async fn connect(server: &LlamaServer) -> Engine {
@@ -87,6 +50,17 @@ async fn llama_cpp_serves_the_thinking_and_the_answer_with_thinking_on_and_off()
     let engine = connect(&server).await;
     assert!(engine.info().name.ends_with("ponder-tiny.gguf"), "{:?}", engine.info());
     assert!(engine.info().architecture.contains("llamacpp"), "{:?}", engine.info());
+    // The build it reports (its `/props`), recorded with every answer so ratings stay traceable.
+    assert!(engine.info().architecture.contains("llama.cpp b"), "{:?}", engine.info());
+    // A thinking budget, passed the way llama.cpp reads it: the thinking is closed once spent and
+    // the model answers (wrongly, cut short, at this size).
+    let mut budget = greedy(true);
+    budget.thinking_budget = Some(16);
+    let capped = ask(&engine, &budget).await;
+    let Some(Event::Usage(usage)) = capped.iter().rev().nth(1) else { panic!("{capped:?}") };
+    assert!(usage.thinking_tokens <= 16 && usage.answer_tokens > 0, "{usage:?}");
+    let (_, answer, finish) = texts(&capped);
+    assert!(answer.starts_with("347 + 589 =") && finish == Some(FinishReason::Stop), "{answer:?}");
     assert_eq!(engine.context_length(), Some(2048));
 
     let events = ask(&engine, &greedy(true)).await;
@@ -140,4 +114,96 @@ async fn a_stop_mid_thinking_ends_a_llama_cpp_reply_at_once() {
     // The server is still there for the next question.
     let (_, answer, finish) = texts(&ask(&engine, &greedy(true)).await);
     assert!(answer.contains("936") && finish == Some(FinishReason::Stop), "{answer:?}");
+}
+
+/// Asks `question` as the app does (saved as it streams); `on_event` sees every event.
+async fn ask_saved(
+    engine: &Engine,
+    store: &Store,
+    question: MessageId,
+    template: GenerationRequest,
+    on_event: impl FnMut(&Event),
+) -> Message {
+    let mut on_event = on_event;
+    let (_, req) = request_for(store, question, template).await.unwrap();
+    let generation = engine.generate(&req).await.expect("started");
+    let settings = generation_settings(engine.info(), &req);
+    let saved = record(store, question, settings, generation, 1, |e, _| on_event(&e.event))
+        .await
+        .expect("saved");
+    store.message(saved[0].id).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_connection_keeps_what_arrived_and_served_answers_are_rated_and_exported() {
+    let mut server = serve_bundled();
+    let engine = connect(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("ponder.db")).await.unwrap();
+
+    // Two answers to one question, with thinking and without: rated up and down like any answers.
+    let (conversation, question) = store.start_conversation("What is 347 + 589?").await.unwrap();
+    let thought = ask_saved(&engine, &store, question.id, greedy(true), |_| {}).await;
+    let blurted = ask_saved(&engine, &store, question.id, greedy(false), |_| {}).await;
+    assert!(thought.content.contains("936") && thought.status == MessageStatus::Complete);
+    assert!(blurted.thinking.as_deref().unwrap_or("").trim().is_empty(), "{blurted:?}");
+    let model = &thought.generation.as_ref().unwrap().settings.model;
+    assert!(model.id.ends_with("ponder-tiny.gguf"), "the server's model is recorded: {model:?}");
+    assert!(model.device.contains(&server.url), "and the server: {model:?}");
+    let up = RatingInput { answer: Some(Vote::Up), ..Default::default() };
+    store.rate(thought.id, up).await.unwrap();
+    let down = RatingInput {
+        answer: Some(Vote::Down),
+        corrected_answer: Some("347 + 589 = 936.".into()),
+        ..Default::default()
+    };
+    store.rate(blurted.id, down).await.unwrap();
+
+    // The server dies mid-thinking: what arrived is kept, and the answer says why it ended.
+    let long = GenerationRequest {
+        max_tokens: 1500,
+        ..GenerationRequest {
+            messages: vec![ponder_engine::ChatMessage::user("What is 9876 × 5432?")],
+            ..greedy(true)
+        }
+    };
+    let follow_up = store.add_question(conversation.id, Some(thought.id), "And 9876 × 5432?");
+    let follow_up = follow_up.await.unwrap();
+    let mut thinking_seen = 0;
+    let cut = ask_saved(&engine, &store, follow_up.id, long, |e| {
+        if let Event::Thinking(t) = e {
+            thinking_seen += t.len();
+            if thinking_seen > 20 {
+                server.kill();
+            }
+        }
+    })
+    .await;
+    assert_eq!(cut.status, MessageStatus::Failed, "{cut:?}");
+    let kept = cut.thinking.as_deref().unwrap_or_default();
+    assert!(kept.len() >= 20, "what arrived is kept: {kept:?}");
+    let outcome = cut.generation.as_ref().unwrap().outcome.as_ref().unwrap();
+    assert_eq!(outcome.finish_reason, Some(EndReason::Error));
+    let why = outcome.error.as_deref().unwrap_or_default();
+    assert!(why.contains("what arrived is kept"), "{why}");
+
+    // The served answers export as any others: a pair, both thumbs, the correction as a reference.
+    let out = dir.path().join("export");
+    let report = ponder_export::export(&store, &out, &ponder_export::ExportOptions::default())
+        .await
+        .unwrap();
+    // Up over down, and the correction over what it corrects.
+    assert_eq!(report.pairs, 2, "{report:?}");
+    let dpo = std::fs::read_to_string(out.join("dpo.jsonl")).unwrap();
+    let chosen: Vec<String> = dpo
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|pair| pair["chosen"][0]["content"].as_str().unwrap().to_string())
+        .collect();
+    assert!(chosen.iter().any(|c| c.contains("<think>") && c.contains("936")), "{chosen:?}");
+    assert!(chosen.iter().any(|c| c == "347 + 589 = 936."), "{chosen:?}");
+    let archive = std::fs::read_to_string(out.join("archive.jsonl")).unwrap();
+    assert!(archive.contains("ponder-tiny.gguf") && archive.contains(&server.url), "{archive}");
+    let grpo = std::fs::read_to_string(out.join("grpo.jsonl")).unwrap();
+    assert!(grpo.contains("347 + 589 = 936."), "{grpo}");
 }

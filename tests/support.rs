@@ -3,6 +3,7 @@
 pub mod fake_hub;
 pub mod fake_openai;
 pub mod llama_cpp;
+pub mod llama_server;
 pub mod qwen_fixture;
 
 use std::path::PathBuf;

@@ -2,8 +2,11 @@
 //! server, Ollama, LM Studio: its model list, and replies streamed into the same events as the
 //! in-process engine (thinking from `reasoning_content` or from inline `<think>` tags).
 
+mod family;
 mod sse;
 mod wire;
+
+use family::ServerFamily;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -65,6 +68,8 @@ pub(crate) struct ServedModel {
     client: reqwest::Client,
     root: String,
     key: Option<String>,
+    /// Which server it is (what it accepts differs).
+    family: ServerFamily,
     /// The model's id on the server.
     pub name: String,
     /// What the listing says it is (its `owned_by`, and vLLM's `root`: the checkpoint it serves).
@@ -142,6 +147,7 @@ impl ServedModel {
             client,
             root: root.clone(),
             key: source.api_key.clone().filter(|k| !k.is_empty()),
+            family: ServerFamily::Other,
             name: String::new(),
             origin: String::new(),
             context: None,
@@ -154,6 +160,12 @@ impl ServedModel {
         if !resp.status().is_success() {
             return Err(refusal(&root, resp).await);
         }
+        let server_header = resp
+            .headers()
+            .get(reqwest::header::SERVER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
         let listed: Value = resp.json().await.map_err(|e| {
             server_error(&root, format!("its model list is not JSON ({})", describe(&e)))
         })?;
@@ -173,17 +185,35 @@ impl ServedModel {
         };
         served.name = id_of(chosen).unwrap_or_default();
         let text = |k: &str| chosen.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-        served.origin = [text("owned_by"), text("root").filter(|r| *r != served.name)]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
+        let owned_by = text("owned_by").unwrap_or_default();
+        served.family = ServerFamily::detect(owned_by, &server_header, &root);
+        let build = served.build().await;
+        let family = match &build {
+            Some(b) => format!("{} {b}", served.family.name()),
+            None => served.family.name().to_string(),
+        };
+        let owner = (!owned_by.is_empty()).then(|| format!("owned by {owned_by}"));
+        let checkpoint = text("root").filter(|r| *r != served.name).map(str::to_string);
+        served.origin =
+            [Some(family), owner, checkpoint].into_iter().flatten().collect::<Vec<_>>().join(", ");
         served.context = chosen
             .get("max_model_len")
             .or_else(|| chosen.pointer("/meta/n_ctx_train"))
             .and_then(Value::as_u64)
             .map(|n| n as usize);
         Ok(served)
+    }
+
+    /// The build the server reports (llama.cpp's `build_info`, vLLM's or Ollama's version), asked
+    /// briefly: a server that does not say is still used.
+    async fn build(&self) -> Option<String> {
+        let (path, field) = self.family.version_endpoint()?;
+        let base = self.root.trim_end_matches("/v1");
+        let ask = self.authorized(self.client.get(format!("{base}{path}")));
+        let resp = tokio::time::timeout(Duration::from_secs(3), ask.send()).await.ok()?.ok()?;
+        let info: Value = resp.error_for_status().ok()?.json().await.ok()?;
+        let said = info.pointer(field)?.as_str()?.trim();
+        (!said.is_empty()).then(|| said.chars().take(80).collect())
     }
 
     /// The API root it was reached at.
@@ -198,7 +228,7 @@ impl ServedModel {
         plan: StreamPlan,
     ) -> Generation {
         let (generation, tx, stop) = generation::channel();
-        let body = wire::chat_body(&self.name, req);
+        let body = wire::chat_body(&self.name, req, self.family);
         tokio::spawn(run(self.clone(), body, plan, tx, stop));
         generation
     }

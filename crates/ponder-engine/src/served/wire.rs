@@ -4,14 +4,15 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::family::ServerFamily;
 use crate::request::{ChatRole, GenerationRequest};
 use crate::stream::Delta;
 
-/// The streaming request for `req` to `model`. Sampling settings the person did not set are left out,
-/// so the server applies the model's own defaults (vLLM and llama.cpp read `generation_config`).
-/// Thinking is switched the way Qwen3's template expects it, through `chat_template_kwargs`, which
-/// vLLM, SGLang and llama.cpp's server (`--jinja`) pass to the template.
-pub(crate) fn chat_body(model: &str, req: &GenerationRequest) -> Value {
+/// The streaming request for `req` to `model` on a server of `family`. Sampling settings the person
+/// did not set are left out, so the server applies the model's own defaults (vLLM and llama.cpp read
+/// `generation_config`). Thinking and its budget are passed the way the family reads them
+/// ([`ServerFamily::thinking_fields`]).
+pub(crate) fn chat_body(model: &str, req: &GenerationRequest, family: ServerFamily) -> Value {
     let messages: Vec<Value> = req
         .messages
         .iter()
@@ -29,12 +30,28 @@ pub(crate) fn chat_body(model: &str, req: &GenerationRequest) -> Value {
     body.insert("messages".into(), messages.into());
     body.insert("stream".into(), true.into());
     body.insert("stream_options".into(), json!({"include_usage": true}));
-    body.insert("max_tokens".into(), req.max_tokens.into());
+    // OpenAI's reasoning models refuse `max_tokens`; the others read it (Ollama reads only it).
+    let limit = if family == ServerFamily::OpenAi { "max_completion_tokens" } else { "max_tokens" };
+    body.insert(limit.into(), req.max_tokens.into());
     if req.candidates > 1 {
         body.insert("n".into(), req.candidates.into());
     }
-    body.insert("chat_template_kwargs".into(), json!({"enable_thinking": req.thinking}));
+    family.thinking_fields(&mut body, req.thinking, req.thinking_budget);
     let s = &req.sampling;
+    if !family.takes_extra_sampling() {
+        let common = [
+            ("temperature", s.temperature.map(Value::from)),
+            ("top_p", s.top_p.map(Value::from)),
+            ("presence_penalty", s.presence_penalty.map(Value::from)),
+            ("frequency_penalty", s.frequency_penalty.map(Value::from)),
+        ];
+        for (name, value) in common {
+            if let Some(v) = value {
+                body.insert(name.into(), v);
+            }
+        }
+        return Value::Object(body);
+    }
     let settings: [(&str, Option<Value>); 8] = [
         ("temperature", s.temperature.map(Value::from)),
         ("top_p", s.top_p.map(Value::from)),
@@ -52,7 +69,7 @@ pub(crate) fn chat_body(model: &str, req: &GenerationRequest) -> Value {
         }
     }
     // llama.cpp's server spells the repetition penalty its own way.
-    if let Some(p) = s.repetition_penalty {
+    if let (ServerFamily::LlamaCpp, Some(p)) = (family, s.repetition_penalty) {
         body.insert("repeat_penalty".into(), p.into());
     }
     Value::Object(body)
@@ -140,7 +157,7 @@ mod tests {
         req.thinking = false;
         req.candidates = 3;
         req.sampling = Sampling { temperature: Some(0.6), top_k: Some(20), ..Sampling::default() };
-        let body = chat_body("qwen3", &req);
+        let body = chat_body("qwen3", &req, ServerFamily::Vllm);
         assert_eq!(body["chat_template_kwargs"]["enable_thinking"], json!(false));
         assert_eq!(body["n"], json!(3));
         assert_eq!(body["messages"], json!([{"role": "user", "content": "2+2?"}]));
@@ -148,6 +165,26 @@ mod tests {
         assert_eq!(body["top_k"], json!(20));
         assert!(body.get("top_p").is_none() && body.get("min_p").is_none(), "{body}");
         assert_eq!(body["stream_options"]["include_usage"], json!(true));
+        assert!(body.get("repeat_penalty").is_none(), "llama.cpp's own name only for llama.cpp");
+    }
+
+    #[test]
+    fn openai_gets_only_the_fields_it_accepts() {
+        let mut req = GenerationRequest::ask("2+2?");
+        req.sampling = Sampling {
+            temperature: Some(1.0),
+            top_k: Some(20),
+            min_p: Some(0.0),
+            repetition_penalty: Some(1.1),
+            ..Sampling::default()
+        };
+        let body = chat_body("o4-mini", &req, ServerFamily::OpenAi);
+        assert_eq!(body["max_completion_tokens"], json!(req.max_tokens));
+        assert_eq!(body["temperature"], json!(1.0));
+        for absent in ["max_tokens", "top_k", "min_p", "repetition_penalty", "chat_template_kwargs"]
+        {
+            assert!(body.get(absent).is_none(), "{absent}: {body}");
+        }
     }
 
     #[test]

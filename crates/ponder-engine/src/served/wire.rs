@@ -38,33 +38,20 @@ pub(crate) fn chat_body(model: &str, req: &GenerationRequest, family: ServerFami
     }
     family.thinking_fields(&mut body, req.thinking, req.thinking_budget);
     let s = &req.sampling;
-    if !family.takes_extra_sampling() {
-        let common = [
-            ("temperature", s.temperature.map(Value::from)),
-            ("top_p", s.top_p.map(Value::from)),
-            ("presence_penalty", s.presence_penalty.map(Value::from)),
-            ("frequency_penalty", s.frequency_penalty.map(Value::from)),
-        ];
-        for (name, value) in common {
-            if let Some(v) = value {
-                body.insert(name.into(), v);
-            }
-        }
-        return Value::Object(body);
-    }
-    let settings: [(&str, Option<Value>); 8] = [
-        ("temperature", s.temperature.map(Value::from)),
-        ("top_p", s.top_p.map(Value::from)),
-        ("top_k", s.top_k.map(Value::from)),
-        ("min_p", s.min_p.map(Value::from)),
-        ("presence_penalty", s.presence_penalty.map(Value::from)),
-        ("repetition_penalty", s.repetition_penalty.map(Value::from)),
-        ("frequency_penalty", s.frequency_penalty.map(Value::from)),
+    // (name, value, whether OpenAI's own API takes it: it refuses fields it does not know).
+    let settings: [(&str, Option<Value>, bool); 8] = [
+        ("temperature", s.temperature.map(Value::from), true),
+        ("top_p", s.top_p.map(Value::from), true),
+        ("top_k", s.top_k.map(Value::from), false),
+        ("min_p", s.min_p.map(Value::from), false),
+        ("presence_penalty", s.presence_penalty.map(Value::from), true),
+        ("repetition_penalty", s.repetition_penalty.map(Value::from), false),
+        ("frequency_penalty", s.frequency_penalty.map(Value::from), true),
         // llama.cpp's name; vLLM and SGLang ignore what they do not know.
-        ("dry_multiplier", s.dry_multiplier.map(Value::from)),
+        ("dry_multiplier", s.dry_multiplier.map(Value::from), false),
     ];
-    for (name, value) in settings {
-        if let Some(v) = value {
+    for (name, value, standard) in settings {
+        if let Some(v) = value.filter(|_| standard || family.takes_extra_sampling()) {
             body.insert(name.into(), v);
         }
     }

@@ -62,6 +62,7 @@ describe("export", () => {
     await fireEvent.click(
       within(screen.getByRole("group", { name: "Models" })).getByRole("button", { name: "ponder-tiny" }),
     );
+    await fireEvent.click(screen.getByLabelText("TRL training kit"));
     await fireEvent.click(screen.getByRole("button", { name: "Choose folder…" }));
     await waitFor(() => expect(folder.value).toBe("/home/me/export"));
     await fireEvent.click(run);
@@ -78,6 +79,7 @@ describe("export", () => {
       vote: "down",
       tags: ["wrong_answer"],
       test_fraction: 0.2,
+      trainer: "trl",
     });
     const table = screen.getByRole("table");
     const rows = within(table)

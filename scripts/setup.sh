@@ -18,6 +18,8 @@ need_lib ayatana-appindicator3-0.1 libayatana-appindicator3-dev
 need_cmd Xvfb xvfb
 need_cmd xauth xauth
 need_cmd dbus-daemon dbus
+# A real Secret Service for the tests of server keys kept in the OS keychain.
+need_cmd gnome-keyring-daemon gnome-keyring
 need_cmd kill procps
 need_cmd WebKitWebDriver webkit2gtk-driver
 need_cmd import imagemagick

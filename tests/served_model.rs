@@ -56,6 +56,22 @@ async fn thinking_is_switched_through_the_template_and_sampling_passed_on() {
 }
 
 #[tokio::test]
+async fn what_only_the_local_engine_can_do_is_refused_before_anything_is_sent() {
+    let server = FakeOpenAi::serve(Script::new("", "4", 400.0)).await;
+    let engine = Engine::load(source(&server.url)).await.expect("connected");
+    let mut longer = GenerationRequest::ask("2+2?");
+    longer.min_thinking = Some(64);
+    let mut no_repeat = GenerationRequest::ask("2+2?");
+    no_repeat.sampling.no_repeat_ngram_size = Some(3);
+    for (req, said) in [(longer, "thinking longer"), (no_repeat, "no_repeat_ngram_size")] {
+        let Err(e) = engine.generate(&req).await else { panic!("{said}: not refused") };
+        assert_eq!(e.kind(), ErrorKind::Invalid);
+        assert!(e.to_string().contains(said) && e.to_string().contains("in this process"), "{e}");
+    }
+    assert!(server.requests().is_empty(), "nothing reached the server");
+}
+
+#[tokio::test]
 async fn a_server_that_is_not_there_a_wrong_key_and_a_missing_model_are_said_plainly() {
     let refused = Engine::load(source("http://127.0.0.1:9")).await.err().expect("refused");
     assert_eq!(refused.kind(), ErrorKind::Server);

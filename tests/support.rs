@@ -5,6 +5,7 @@ pub mod fake_openai;
 pub mod llama_cpp;
 pub mod llama_server;
 pub mod qwen_fixture;
+pub mod secret_service;
 
 use std::path::PathBuf;
 

@@ -13,6 +13,7 @@ mod export_form;
 mod grading;
 mod learning;
 mod models;
+mod server_keys;
 mod settings;
 mod stats;
 mod suggestions;
@@ -83,12 +84,22 @@ pub struct App {
     settings: settings::SettingsFile,
     running: turns::Running,
     learning: learning::Learning,
+    /// Where server API keys are kept (the OS keychain, or memory in tests).
+    server_keys: Arc<dyn ponder_engine::keychain::ServerKeys>,
 }
 
 impl App {
     /// Opens the store in `config.data_dir` (creating the folder). A database that cannot be opened
     /// (locked, corrupt) does not stop the app: store actions report why until [`App::repair_store`].
     pub async fn open(config: AppConfig) -> Arc<App> {
+        Self::open_with_keys(config, Arc::new(ponder_engine::keychain::OsKeychain)).await
+    }
+
+    /// [`App::open`], keeping server keys in `server_keys` instead of the OS keychain.
+    pub async fn open_with_keys(
+        config: AppConfig,
+        server_keys: Arc<dyn ponder_engine::keychain::ServerKeys>,
+    ) -> Arc<App> {
         let db = config.data_dir.join(ponder_store::DATABASE_FILE);
         let store = match std::fs::create_dir_all(&config.data_dir) {
             Ok(()) => Self::open_store(db).await,
@@ -106,6 +117,7 @@ impl App {
             running: turns::Running::default(),
             learning: learning::Learning::default(),
             store: RwLock::new(store),
+            server_keys,
             config,
         })
     }

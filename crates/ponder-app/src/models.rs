@@ -355,7 +355,7 @@ impl App {
                 let server = ServerSource {
                     base_url: url.clone(),
                     model: model.clone().filter(|m| !m.trim().is_empty()),
-                    api_key: None,
+                    api_key: self.key_for_server(url).await,
                 };
                 (ModelSource::Server(server), DeviceChoice::Cpu, None)
             }

@@ -19,7 +19,8 @@ pub struct AskArgs {
     #[arg(long, conflicts_with = "server")]
     pub(crate) model: Option<String>,
     /// An OpenAI-compatible server to ask instead (vLLM, SGLang, llama.cpp's server, Ollama):
-    /// `http://host:8080`, with `#model` to pick one of its models; a key from `PONDER_API_KEY`.
+    /// `http://host:8080`, with `#model` to pick one of its models; a key from `PONDER_API_KEY`, else
+    /// the one `ponder server-key set` kept in the OS keychain.
     #[arg(long)]
     pub(crate) server: Option<String>,
     /// Answer directly, without thinking first.

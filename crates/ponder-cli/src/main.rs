@@ -16,6 +16,7 @@ mod model_arg;
 mod models;
 mod rate;
 mod rl_families;
+mod server_key;
 mod vote_out;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +51,8 @@ enum Command {
     BenchRl(bench_rl::RlBenchArgs),
     /// Measure what voting over chains of thought and thinking longer buy on held-out problems.
     BenchVote(bench_vote::VoteBenchArgs),
+    /// Keep, check or forget a model server's API key in the OS keychain.
+    ServerKey(server_key::ServerKeyArgs),
     /// Measure a model's exact-match accuracy on held-out arithmetic, thinking on and off, through mistral.rs.
     Eval(eval::EvalArgs),
 }
@@ -74,5 +77,6 @@ async fn run() -> anyhow::Result<()> {
         Command::BenchLearning(args) => bench_learning::run(args).await,
         Command::BenchRl(args) => bench_rl::run(args).await,
         Command::BenchVote(args) => bench_vote::run(args).await,
+        Command::ServerKey(args) => server_key::run(args).await,
     }
 }

@@ -16,7 +16,8 @@ pub fn bundled() -> PathBuf {
 /// What to load for `--model` (default: the bundled model): a folder, a `.gguf` file, or a hub id,
 /// used offline when the cache has it and otherwise downloaded with a progress bar (Ctrl-C cancels; a
 /// rerun resumes), or a server's address (`http://host:8080`, `#name` after it picks one of its
-/// models; the key, if it wants one, from `PONDER_API_KEY`).
+/// models; the key, if it wants one, from `PONDER_API_KEY`, else the one `ponder server-key set`
+/// kept in the keychain).
 pub async fn resolve(model: Option<&str>) -> anyhow::Result<ModelSource> {
     let Some(model) = model else { return Ok(ModelSource::LocalDir(bundled())) };
     if model.starts_with("http://") || model.starts_with("https://") {
@@ -24,7 +25,10 @@ pub async fn resolve(model: Option<&str>) -> anyhow::Result<ModelSource> {
             Some((url, name)) => (url, Some(name.to_string())),
             None => (model, None),
         };
-        let api_key = std::env::var("PONDER_API_KEY").ok().filter(|k| !k.is_empty());
+        let api_key = match std::env::var("PONDER_API_KEY").ok().filter(|k| !k.is_empty()) {
+            Some(key) => Some(key),
+            None => crate::server_key::kept_key(url).await,
+        };
         return Ok(ModelSource::Server(ServerSource {
             base_url: url.into(),
             model: name,

@@ -63,6 +63,9 @@ pub enum EngineError {
         /// What it said.
         reason: String,
     },
+    /// The OS keychain holding server keys could not be reached or refused.
+    #[error("the keychain: {0}")]
+    Keychain(String),
     /// mistral.rs failed to build the model.
     #[error("could not load the model: {0}")]
     Load(String),
@@ -83,6 +86,7 @@ impl EngineError {
             EngineError::Download { .. } => ErrorKind::Download,
             EngineError::Server { .. } => ErrorKind::Server,
             EngineError::ServerAuth { .. } => ErrorKind::ServerAuth,
+            EngineError::Keychain(_) => ErrorKind::Keychain,
             EngineError::Load(_) => ErrorKind::ModelLoad,
             EngineError::Generation(_) => ErrorKind::Generation,
         }

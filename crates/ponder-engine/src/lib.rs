@@ -22,6 +22,7 @@ mod events;
 mod generation;
 mod gguf_check;
 mod inspect;
+pub mod keychain;
 mod load;
 pub mod load_defaults;
 pub mod loop_watch;

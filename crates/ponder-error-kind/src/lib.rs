@@ -48,6 +48,8 @@ pub enum ErrorKind {
     Server,
     /// A model server refused the API key.
     ServerAuth,
+    /// The OS keychain (server API keys) could not be reached or refused.
+    Keychain,
     /// No model is loaded yet.
     NoModel,
     /// A model is loading already.
@@ -103,6 +105,7 @@ impl ErrorKind {
             ErrorKind::Generation => "generation",
             ErrorKind::Server => "server",
             ErrorKind::ServerAuth => "server_auth",
+            ErrorKind::Keychain => "keychain",
             ErrorKind::NoModel => "no_model",
             ErrorKind::Busy => "busy",
             ErrorKind::Tensor => "tensor",

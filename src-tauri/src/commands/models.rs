@@ -50,3 +50,21 @@ pub fn suggestions(app: AppState<'_>, language: String) -> Vec<String> {
 pub fn cancel_download(app: AppState<'_>) {
     app.cancel_download();
 }
+
+/// Keeps a server's API key in the OS keychain (never in the settings file).
+#[tauri::command]
+pub async fn save_server_key(app: AppState<'_>, url: String, key: String) -> CmdResult<()> {
+    Ok(app.save_server_key(url, key).await?)
+}
+
+/// Forgets a server's API key; `false` when none was kept.
+#[tauri::command]
+pub async fn forget_server_key(app: AppState<'_>, url: String) -> CmdResult<bool> {
+    Ok(app.forget_server_key(url).await?)
+}
+
+/// Whether a key is kept for a server (the key itself never comes back to the window).
+#[tauri::command]
+pub async fn server_key_saved(app: AppState<'_>, url: String) -> CmdResult<bool> {
+    Ok(app.server_key_saved(url).await?)
+}

@@ -45,6 +45,51 @@ describe("settings", () => {
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe("light"));
   });
 
+  it("keeps a server's API key in the keychain, never in the settings, and forgets it", async () => {
+    const { backend } = setup();
+    await openSettings();
+    await fireEvent.click(screen.getByLabelText("Server (OpenAI-compatible)"));
+    await fireEvent.change(screen.getByLabelText("Address"), { target: { value: "http://gpu-box:8000/" } });
+    await screen.findByText("No key kept for this server.");
+    const key = screen.getByLabelText("API key") as HTMLInputElement;
+    expect(key.type).toBe("password");
+    await fireEvent.input(key, { target: { value: "sk-secret-123" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save key" }));
+    await screen.findByText("A key for this server is kept in the system keychain.");
+    expect(key.value).toBe("");
+    expect(backend.serverKeys.get("http://gpu-box:8000/v1")).toBe("sk-secret-123");
+    expect(JSON.stringify(backend.settingsBlob)).not.toContain("sk-secret-123");
+    expect(parseSettings(backend.settingsBlob).model.serverUrl).toBe("http://gpu-box:8000/");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Forget key" }));
+    await screen.findByText("No key kept for this server.");
+    expect(backend.serverKeys.size).toBe(0);
+  });
+
+  it("a load that works takes away the alert of the one that failed", async () => {
+    const { backend } = setup({ settings: { model: { source: "server", serverUrl: "http://gpu-box:8000" } } });
+    await openSettings();
+    backend.failNext("loadModel", { kind: "server_auth", message: "the model server refused the API key" });
+    await fireEvent.click(screen.getByRole("button", { name: "Load" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("refused the API key");
+    await fireEvent.click(screen.getByRole("button", { name: "Load" }));
+    await waitFor(() => expect(screen.queryByRole("alert")).toBeNull());
+  });
+
+  it("says when the keychain cannot keep the key, and the window goes on", async () => {
+    const { backend } = setup({ settings: { model: { source: "server", serverUrl: "http://gpu-box:8000" } } });
+    await openSettings();
+    await screen.findByText("No key kept for this server.");
+    backend.failNext("saveServerKey", { kind: "keychain", message: "the keychain: no keychain is available" });
+    await fireEvent.input(screen.getByLabelText("API key"), { target: { value: "sk-1" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save key" }));
+    expect(await screen.findByRole("alert")).toHaveProperty(
+      "textContent",
+      expect.stringContaining("no keychain is available"),
+    );
+    expect(screen.getByText("No key kept for this server.")).toBeTruthy();
+  });
+
   it("sends the chosen sampling, candidates and thinking budget with questions", async () => {
     const { backend } = setup({
       settings: {

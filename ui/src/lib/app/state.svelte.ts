@@ -26,6 +26,8 @@ export class AppState {
   model: ModelStatus = $state({ state: "empty" });
   progress: LoadProgress | null = $state(null);
   toasts: Toast[] = $state([]);
+  /** The toast saying the last load failed, until a load works. */
+  private loadFailure: number | null = null;
   private nextToast = 1;
   private timers = new Map<number, ReturnType<typeof setTimeout>>();
 
@@ -97,11 +99,17 @@ export class AppState {
     this.progress = { stage: "checking" };
     try {
       this.model = await this.backend.loadModel(choice, (p) => (this.progress = p));
+      // A load that works makes the last one's failure (a refused key, a server that was down) stale.
+      if (this.loadFailure !== null) this.dismiss(this.loadFailure);
+      this.loadFailure = null;
       return true;
     } catch (e) {
       const err = errorOf(e);
       this.model = { state: "failed", kind: err.kind, message: err.message };
-      if (err.kind !== "cancelled") this.fail(e);
+      if (err.kind !== "cancelled") {
+        this.fail(e);
+        this.loadFailure = this.toasts.at(-1)?.id ?? null;
+      }
       return false;
     } finally {
       this.progress = null;

@@ -112,6 +112,12 @@ export interface Backend {
   suggestions(language: string): Promise<string[]>;
   /** Stops a download in progress (a later load resumes it). */
   cancelDownload(): Promise<void>;
+  /** Keeps a server's API key in the OS keychain (never in the settings file). */
+  saveServerKey(url: string, key: string): Promise<void>;
+  /** Forgets a server's API key; false when none was kept. */
+  forgetServerKey(url: string): Promise<boolean>;
+  /** Whether a key is kept for the server (the key itself never comes back). */
+  serverKeySaved(url: string): Promise<boolean>;
 
   // The database
   /** Opens the database again (after another program let go of it). */

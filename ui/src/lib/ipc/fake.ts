@@ -68,6 +68,12 @@ const BUNDLED: ModelStatus = {
   bundled: true,
 };
 
+/** A server's API root (`http://host:8080/v1`), however its address was written: the keychain's account. */
+function apiRoot(url: string): string {
+  const base = url.trim().replace(/\/+$/, "");
+  return base.endsWith("/v1") ? base : `${base}/v1`;
+}
+
 function offer(
   key: string,
   name: string,
@@ -138,6 +144,8 @@ export class FakeBackend implements Backend {
   catalog: ModelCatalog = fakeCatalog();
   /** What `pickPath` answers next, per kind. */
   picks: Record<"folder" | "gguf", string | null> = { folder: "/home/me/export", gguf: "/home/me/model.gguf" };
+  /** The "keychain": server keys by API root, as the OS keychain files them. */
+  readonly serverKeys = new Map<string, string>();
   private failures = new Map<string, ErrorBody>();
   private downloadCancelled = false;
 
@@ -511,6 +519,22 @@ export class FakeBackend implements Backend {
   async cancelDownload(): Promise<void> {
     this.enter("cancelDownload");
     this.downloadCancelled = true;
+  }
+
+  async saveServerKey(url: string, key: string): Promise<void> {
+    this.enter("saveServerKey", url);
+    if (!key.trim()) throw { kind: "invalid", message: "invalid request: the API key is empty" };
+    this.serverKeys.set(apiRoot(url), key.trim());
+  }
+
+  async forgetServerKey(url: string): Promise<boolean> {
+    this.enter("forgetServerKey", url);
+    return this.serverKeys.delete(apiRoot(url));
+  }
+
+  async serverKeySaved(url: string): Promise<boolean> {
+    this.enter("serverKeySaved", url);
+    return this.serverKeys.has(apiRoot(url));
   }
 
   async reopenStore(): Promise<void> {

@@ -212,6 +212,18 @@ export class TauriBackend implements Backend {
     return call("cancel_download");
   }
 
+  saveServerKey(url: string, key: string): Promise<void> {
+    return call("save_server_key", { url, key });
+  }
+
+  forgetServerKey(url: string): Promise<boolean> {
+    return call("forget_server_key", { url });
+  }
+
+  serverKeySaved(url: string): Promise<boolean> {
+    return call("server_key_saved", { url });
+  }
+
   reopenStore(): Promise<void> {
     return call("reopen_store");
   }

@@ -3,4 +3,4 @@
 /**
  * What went wrong, machine-readable and stable: the window and scripts match on these names.
  */
-export type ErrorKind = "locked" | "corrupt" | "migration" | "not_found" | "database" | "writer_gone" | "model_missing_file" | "model_corrupt_file" | "model_unsupported" | "prompt_too_long" | "download" | "model_load" | "generation" | "server" | "server_auth" | "no_model" | "busy" | "tensor" | "tokenizer" | "interrupted" | "file_corrupt" | "exists" | "io" | "settings" | "cancelled" | "invalid" | "dialog" | "opener" | "internal";
+export type ErrorKind = "locked" | "corrupt" | "migration" | "not_found" | "database" | "writer_gone" | "model_missing_file" | "model_corrupt_file" | "model_unsupported" | "prompt_too_long" | "download" | "model_load" | "generation" | "server" | "server_auth" | "keychain" | "no_model" | "busy" | "tensor" | "tokenizer" | "interrupted" | "file_corrupt" | "exists" | "io" | "settings" | "cancelled" | "invalid" | "dialog" | "opener" | "internal";

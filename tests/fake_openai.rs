@@ -30,6 +30,10 @@ pub struct Script {
     pub key: Option<String>,
     /// Drop the connection after this many tokens, mid-reply.
     pub cut_after: Option<usize>,
+    /// Drop the first chat request's connection after this many tokens; later requests run whole.
+    pub cut_first_after: Option<usize>,
+    /// Fall silent after this many tokens, the connection kept open (a server that hangs).
+    pub stall_after: Option<usize>,
 }
 
 impl Script {
@@ -44,6 +48,8 @@ impl Script {
             reasoning_field: true,
             key: None,
             cut_after: None,
+            cut_first_after: None,
+            stall_after: None,
         }
     }
 }
@@ -190,7 +196,13 @@ async fn handle(
         .await;
     }
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    requests.lock().expect("not poisoned").push(request);
+    let first = {
+        let mut asked = requests.lock().expect("not poisoned");
+        asked.push(request);
+        asked.len() == 1
+    };
+    let cut_after =
+        if first { script.cut_first_after.or(script.cut_after) } else { script.cut_after };
     let head =
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
     if socket.write_all(head.as_bytes()).await.is_err() {
@@ -211,8 +223,14 @@ async fn handle(
     let start = Instant::now();
     let (mut thinking_chars, mut answer_chars) = (0, 0);
     for (i, (is_thinking, piece)) in pieces.iter().enumerate() {
-        if script.cut_after == Some(i) {
+        if cut_after == Some(i) {
             return; // dropped mid-body: no last chunk, no [DONE]
+        }
+        if script.stall_after == Some(i) {
+            // Hung: nothing more, and the connection held until the client gives up.
+            let mut rest = [0u8; 64];
+            while matches!(socket.read(&mut rest).await, Ok(n) if n > 0) {}
+            return;
         }
         tokio::time::sleep_until((start + interval * i as u32).into()).await;
         let field =

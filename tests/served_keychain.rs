@@ -1,7 +1,7 @@
 //! A server's API key kept in a real OS keychain (GNOME Keyring's Secret Service on a private bus):
-//! `ponder server-key set` keeps it, `ponder ask --server` sends it without being given it, and the key
-//! is in no file Ponder writes and in nothing it prints; forgotten, the server refuses again; with no
-//! keychain at all, saving says so and how to go on.
+//! `ponder server-key set` keeps it, `ponder ask --server` and `ponder models --server` send it
+//! without being given it, and the key is in no file Ponder writes and in nothing it prints;
+//! forgotten, the server refuses again; with no keychain at all, saving says so and how to go on.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,12 +74,19 @@ async fn the_key_lives_in_the_keychain_is_sent_from_there_and_nowhere_else() {
     let refused = ponder(Some(&keyring), &home, &["ask", "--server", &url, "What is 2+2?"], "");
     assert!(!refused.status.success(), "no key kept yet: {}", said(&refused));
     assert!(said(&refused).contains("refused the API key"), "{}", said(&refused));
+    let unlisted = ponder(Some(&keyring), &home, &["models", "--server", &url], "");
+    assert!(said(&unlisted).contains("refused the API key"), "{}", said(&unlisted));
 
     let set = ponder(Some(&keyring), &home, &["server-key", "set", &url], &format!("{KEY}\n"));
     assert!(set.status.success(), "{}", said(&set));
     let status =
         ponder(Some(&keyring), &home, &["server-key", "status", &format!("{url}/v1/")], "");
     assert!(said(&status).contains("a key is kept"), "{}", said(&status));
+    // With the key kept, the server's model list is read (what the window offers to choose from).
+    let listed = ponder(Some(&keyring), &home, &["models", "--server", &url, "--json"], "");
+    assert!(listed.status.success(), "{}", said(&listed));
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    assert_eq!(listed, serde_json::json!([{"id": "Qwen/Qwen3-8B", "context": 40960}]));
 
     let asked =
         ponder(Some(&keyring), &home, &["ask", "--server", &url, "--save", "What is 2+2?"], "");

@@ -19,7 +19,12 @@ fn serve_bundled() -> LlamaServer {
 }
 
 async fn connect(server: &LlamaServer) -> Engine {
-    let source = ServerSource { base_url: server.url.clone(), model: None, api_key: None };
+    let source = ServerSource {
+        base_url: server.url.clone(),
+        model: None,
+        api_key: None,
+        reply_timeout_s: None,
+    };
     Engine::load(ModelSource::Server(source)).await.expect("connected to llama.cpp")
 }
 
@@ -78,6 +83,21 @@ async fn llama_cpp_serves_the_thinking_and_the_answer_with_thinking_on_and_off()
     assert_eq!(thinking.trim(), "", "thinking off through the template");
     assert!(answer.starts_with("347 + 589 ="), "{answer:?}");
     assert_eq!(finish, Some(FinishReason::Stop));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_candidates_from_llama_cpp_which_refuses_n() {
+    // llama.cpp's server answers `n: 2` with "Only one completion choice is allowed", and this one
+    // runs one request at a time: each candidate is its own request, read side by side.
+    let server = serve_bundled();
+    let engine = connect(&server).await;
+    let req = GenerationRequest { candidates: 2, ..greedy(true) };
+    let events: Vec<_> = engine.generate(&req).await.expect("started").collect().await;
+    for candidate in 0..2 {
+        let (thinking, answer, finish) = texts(&ponder_tests::of_candidate(&events, candidate));
+        assert!(thinking.contains("347") && answer.contains("936"), "{candidate}: {answer:?}");
+        assert_eq!(finish, Some(FinishReason::Stop), "candidate {candidate}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,12 @@ use ponder_tests::fake_openai::{FakeOpenAi, Script};
 use ponder_tests::texts;
 
 fn source(url: &str) -> ModelSource {
-    ModelSource::Server(ServerSource { base_url: url.into(), model: None, api_key: None })
+    ModelSource::Server(ServerSource {
+        base_url: url.into(),
+        model: None,
+        api_key: None,
+        reply_timeout_s: None,
+    })
 }
 
 async fn ask(engine: &Engine, req: &GenerationRequest) -> Vec<Event> {
@@ -55,8 +60,25 @@ async fn thinking_is_switched_through_the_template_and_sampling_passed_on() {
     assert_eq!(sent["stream"], true);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidates_from_a_server_without_n_come_from_a_request_each() {
+    let server = FakeOpenAi::serve(Script::new("Adding.", "The answer is 4.", 400.0)).await;
+    let engine = Engine::load(source(&server.url)).await.expect("connected");
+    let req = GenerationRequest { candidates: 3, ..GenerationRequest::ask("2+2?") };
+    let events = engine.generate(&req).await.expect("started").collect().await;
+    for candidate in 0..3 {
+        let (thinking, answer, finish) = texts(&ponder_tests::of_candidate(&events, candidate));
+        assert_eq!(answer, "The answer is 4.", "candidate {candidate}");
+        assert_eq!(thinking.trim(), "Adding.");
+        assert_eq!(finish, Some(FinishReason::Stop));
+    }
+    let sent = server.requests();
+    assert_eq!(sent.len(), 3, "one request per candidate");
+    assert!(sent.iter().all(|r| r.get("n").is_none()), "{sent:?}");
+}
+
 #[tokio::test]
-async fn what_only_the_local_engine_can_do_is_refused_before_anything_is_sent() {
+async fn what_the_server_cannot_be_asked_for_is_refused_before_anything_is_sent() {
     let server = FakeOpenAi::serve(Script::new("", "4", 400.0)).await;
     let engine = Engine::load(source(&server.url)).await.expect("connected");
     let mut longer = GenerationRequest::ask("2+2?");
@@ -68,6 +90,11 @@ async fn what_only_the_local_engine_can_do_is_refused_before_anything_is_sent() 
         assert_eq!(e.kind(), ErrorKind::Invalid);
         assert!(e.to_string().contains(said) && e.to_string().contains("in this process"), "{e}");
     }
+    // A server of no family known to read a thinking budget is not sent one it would ignore.
+    let budgeted =
+        GenerationRequest { thinking_budget: Some(64), ..GenerationRequest::ask("2+2?") };
+    let Err(e) = engine.generate(&budgeted).await else { panic!("a budget: not refused") };
+    assert!(e.to_string().contains("takes no thinking budget"), "{e}");
     assert!(server.requests().is_empty(), "nothing reached the server");
 }
 
@@ -84,6 +111,7 @@ async fn a_server_that_is_not_there_a_wrong_key_and_a_missing_model_are_said_pla
         base_url: server.url.clone(),
         model: None,
         api_key: Some("sk-wrong".into()),
+        reply_timeout_s: None,
     };
     let e = Engine::load(ModelSource::Server(wrong)).await.err().expect("refused");
     assert_eq!(e.kind(), ErrorKind::ServerAuth);
@@ -95,6 +123,7 @@ async fn a_server_that_is_not_there_a_wrong_key_and_a_missing_model_are_said_pla
         base_url: server.url.clone(),
         model: None,
         api_key: Some("sk-right".into()),
+        reply_timeout_s: None,
     };
     Engine::load(ModelSource::Server(right)).await.expect("the right key is let in");
 
@@ -102,6 +131,7 @@ async fn a_server_that_is_not_there_a_wrong_key_and_a_missing_model_are_said_pla
         base_url: server.url.clone(),
         model: Some("llama".into()),
         api_key: Some("sk-right".into()),
+        reply_timeout_s: None,
     };
     let e = Engine::load(ModelSource::Server(absent)).await.err().expect("no such model");
     assert!(
@@ -121,6 +151,40 @@ async fn a_connection_cut_mid_answer_keeps_what_arrived_and_says_so() {
     assert!(!answer.is_empty() && "The answer is four.".starts_with(&answer), "{answer:?}");
     let Some(FinishReason::Error(why)) = finish else { panic!("{finish:?}") };
     assert!(why.contains("broke mid-reply"), "{why}");
+}
+
+#[tokio::test]
+async fn a_server_that_falls_silent_times_out_keeping_what_arrived() {
+    let mut script = Script::new("Step one. Step two. Step three.", "Four.", 400.0);
+    script.stall_after = Some(3);
+    let server = FakeOpenAi::serve(script).await;
+    let patient = ServerSource { reply_timeout_s: Some(1), ..ServerSource::default() };
+    let source = ModelSource::Server(ServerSource { base_url: server.url.clone(), ..patient });
+    let engine = Engine::load(source).await.expect("connected");
+    let asked = Instant::now();
+    let (thinking, answer, finish) = texts(&ask(&engine, &GenerationRequest::ask("2+2?")).await);
+    assert!(asked.elapsed() < Duration::from_secs(5), "gave up after {:?}", asked.elapsed());
+    assert_eq!(thinking, "Step one. St", "the three tokens that arrived");
+    assert_eq!(answer, "");
+    let Some(FinishReason::Error(why)) = finish else { panic!("{finish:?}") };
+    assert!(why.contains("sent nothing for 1 s") && why.contains("what arrived is kept"), "{why}");
+}
+
+#[tokio::test]
+async fn several_candidates_each_asked_alone_fail_alone() {
+    // Two requests for two candidates (the fake lists no `n`): the first to arrive is cut after a
+    // few tokens, the second answers whole; only the cut one ends in an error.
+    let mut script = Script::new("Adding two and two.", "4", 400.0);
+    script.cut_first_after = Some(3);
+    let server = FakeOpenAi::serve(script).await;
+    let engine = Engine::load(source(&server.url)).await.expect("connected");
+    let req = GenerationRequest { candidates: 2, ..GenerationRequest::ask("2+2?") };
+    let events = engine.generate(&req).await.expect("started").collect().await;
+    let finishes: Vec<_> =
+        (0..2).map(|c| texts(&ponder_tests::of_candidate(&events, c)).2).collect();
+    let failed = finishes.iter().filter(|f| matches!(f, Some(FinishReason::Error(_)))).count();
+    let stopped = finishes.iter().filter(|f| **f == Some(FinishReason::Stop)).count();
+    assert_eq!((failed, stopped), (1, 1), "{finishes:?}");
 }
 
 #[tokio::test]

@@ -95,7 +95,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 /// Times the three clients `RUNS` times each, alternating; returns the medians (raw read, parsing
 /// bare client, engine).
 async fn compare(url: &str, req: &GenerationRequest, body: &Value) -> [Duration; 3] {
-    let source = ServerSource { base_url: url.into(), model: None, api_key: None };
+    let source =
+        ServerSource { base_url: url.into(), model: None, api_key: None, reply_timeout_s: None };
     let served = Engine::load(ModelSource::Server(source)).await.unwrap();
     let (mut raws, mut bares, mut engines) = (Vec::new(), Vec::new(), Vec::new());
     // A new connection per request (llama.cpp closes its idle ones; a loopback connect is ~0.1 ms).
@@ -153,7 +154,12 @@ async fn the_served_path_costs_little_over_a_bare_client() {
         max_tokens: 400,
         ..GenerationRequest::ask("What is 347 + 589?")
     };
-    let source = ServerSource { base_url: llama.url.clone(), model: None, api_key: None };
+    let source = ServerSource {
+        base_url: llama.url.clone(),
+        model: None,
+        api_key: None,
+        reply_timeout_s: None,
+    };
     let served = Engine::load(ModelSource::Server(source)).await.unwrap();
     let (_, tokens) = engine(&served, &req).await;
     let body = json!({"model": served.info().name, "stream": true, "max_tokens": 400,

@@ -61,6 +61,9 @@ fn a_key_saved_in_settings_goes_to_the_keychain_and_lets_the_window_in() {
     assert!(s.text(&status).contains("refused the API key"), "{}", s.text(&status));
     let kept = s.wait_for(".page .key-status", LONG);
     assert!(s.text(&kept).contains("No key kept"), "{}", s.text(&kept));
+    // Its models cannot be listed either, and the reason is said beside the model field.
+    let unlisted = s.wait_for(".page .list-failed", LONG);
+    assert!(s.text(&unlisted).contains("refused the API key"), "{}", s.text(&unlisted));
 
     let field = s.wait_for(".page input.server-key", LONG);
     s.type_into(&field, KEY);
@@ -72,6 +75,16 @@ fn a_key_saved_in_settings_goes_to_the_keychain_and_lets_the_window_in() {
     );
     let typed = s.script("return document.querySelector('input.server-key').value", json!([]));
     assert_eq!(typed, json!(""), "the field is cleared once the key is kept");
+    // With the key kept, the server's models are listed to choose from.
+    s.click(&s.wait_for(".page button.list-models", LONG));
+    window::wait_until(
+        LONG,
+        || {
+            s.try_find(".page select.server-model-list")
+                .is_some_and(|e| s.text(&e).contains("Qwen/Qwen3-8B"))
+        },
+        "the server's models listed",
+    );
     s.click(&s.wait_for(".page button.btn.primary", LONG));
     window::wait_until(
         LONG,

@@ -1,7 +1,8 @@
 //! The window in front of a real server no one here wrote: llama.cpp's own server (`xllamacpp` from
 //! PyPI) serving the bundled model's GGUF file, chosen as the model in Settings ("Server"). The answer
 //! and its thinking pane arrive as from the in-process engine, the model is named as the server
-//! reports it, and the answer is saved with the server's identity (screenshot `served-llama-cpp.png`).
+//! reports it, the answer is saved with the server's identity (screenshot `served-llama-cpp.png`), and
+//! Settings lists the models the server serves.
 
 #[allow(dead_code)]
 mod window;
@@ -47,4 +48,12 @@ fn the_window_answers_through_llama_cpp_with_its_thinking_pane() {
     });
     let architecture = model.architecture.clone().unwrap_or_default();
     assert!(architecture.contains("llama.cpp") && model.device.contains(&server.url), "{model:?}");
+
+    // Settings offers the models the server lists, the one in use among them.
+    let nav = s.find_all(".sidebar .nav-btn");
+    let settings = nav.iter().find(|b| s.text(b).contains("Settings")).expect("Settings button");
+    s.click(settings);
+    let listed = s.wait_for(".page select.server-model-list", LONG);
+    let options = s.text(&listed);
+    assert!(options.contains(&format!("The first it lists ({})", model.id)), "{options}");
 }

@@ -53,6 +53,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::models::save_server_key,
         commands::models::forget_server_key,
         commands::models::server_key_saved,
+        commands::models::server_models,
         commands::models::suggestions,
         commands::system::pick_path,
         commands::export::export_ratings,

@@ -23,6 +23,7 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::LoadProgress::export_all(cfg)?;
     crate::ModelEntry::export_all(cfg)?;
     crate::ModelCatalog::export_all(cfg)?;
+    ponder_engine::ListedModel::export_all(cfg)?;
     // History, ratings and search (the store's own records).
     ponder_store::ConversationPage::export_all(cfg)?;
     ponder_store::PageCursor::export_all(cfg)?;

@@ -39,6 +39,7 @@ pub use ponder_chat::{AnswerOptions, SamplingRequest, Verdict};
 pub use ponder_engine::cpu_support;
 pub use ponder_engine::load_defaults::configure_threads;
 pub use ponder_engine::DeviceChoice;
+pub use ponder_engine::ListedModel;
 pub use ponder_error_kind::{ErrorBody, ErrorKind};
 pub use ponder_learn::{LearnPlan, TeachSample};
 pub use stats::{RatingDay, RatingStats};

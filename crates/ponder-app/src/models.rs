@@ -75,6 +75,11 @@ pub enum ModelChoice {
         url: String,
         /// Which of its models; `None` takes the first it lists.
         model: Option<String>,
+        /// The longest silence to wait for in a reply, in seconds (`None`: 300). A CPU server
+        /// reading a long prompt says nothing until its first token.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, type = "number")]
+        reply_timeout_s: Option<u64>,
     },
     /// A hub id, from the local cache or downloaded into it.
     Hub {
@@ -351,11 +356,12 @@ impl App {
                 };
                 (ModelSource::LocalDir(dir), *device, *quantization)
             }
-            ModelChoice::Server { url, model } => {
+            ModelChoice::Server { url, model, reply_timeout_s } => {
                 let server = ServerSource {
                     base_url: url.clone(),
                     model: model.clone().filter(|m| !m.trim().is_empty()),
                     api_key: self.key_for_server(url).await,
+                    reply_timeout_s: *reply_timeout_s,
                 };
                 (ModelSource::Server(server), DeviceChoice::Cpu, None)
             }

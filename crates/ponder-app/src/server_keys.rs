@@ -1,5 +1,5 @@
-//! Server API keys for the window: kept in the OS keychain, never in the settings file, and never
-//! sent back to the window (it only learns whether one is kept).
+//! Servers for the window: their API keys kept in the OS keychain, never in the settings file and
+//! never sent back to the window (it only learns whether one is kept), and the models they list.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +30,17 @@ impl App {
     pub async fn server_key_saved(&self, url: String) -> Result<bool> {
         let url = server_url(&url)?;
         self.with_keys(move |keys| keys.load(&url).map(|k| k.is_some())).await
+    }
+
+    /// The models the server at `url` lists, asked with the key kept for it, for choosing one.
+    pub async fn server_models(&self, url: String) -> Result<Vec<ponder_engine::ListedModel>> {
+        let url = server_url(&url)?;
+        let source = ponder_engine::ServerSource {
+            base_url: url.clone(),
+            api_key: self.key_for_server(&url).await,
+            ..Default::default()
+        };
+        Ok(ponder_engine::list_server_models(&source).await?)
     }
 
     /// The key to send to `url`, for loading it. A keychain that cannot be read is no reason not to

@@ -97,3 +97,35 @@ pub fn outcome(
         error,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_guard_and_thinking_longer_are_stored_with_the_answer() {
+        let info = ModelInfo {
+            id: "Qwen/Qwen3-8B".into(),
+            name: "Qwen/Qwen3-8B".into(),
+            architecture: "vLLM 0.11".into(),
+            device: "server http://gpu-box:8000/v1".into(),
+            quantization: None,
+        };
+        let mut request = GenerationRequest::ask("What is 2 + 2?");
+        request.sampling.frequency_penalty = Some(0.3);
+        request.sampling.dry_multiplier = Some(0.8);
+        request.sampling.no_repeat_ngram_size = Some(4);
+        request.min_thinking = Some(128);
+        request.nudge = Some("等等".into());
+        request.stop_loops = false;
+        let stored = generation_settings(&info, &request).sampling;
+        assert_eq!(stored["frequency_penalty"], serde_json::json!(0.3f32));
+        assert_eq!(stored["dry_multiplier"], serde_json::json!(0.8f32));
+        assert_eq!(stored["no_repeat_ngram_size"], 4);
+        assert_eq!(
+            (stored["min_thinking"].clone(), stored["nudge"].clone()),
+            (128.into(), "等等".into())
+        );
+        assert_eq!(stored["stop_loops"], false);
+    }
+}

@@ -122,6 +122,11 @@ impl AnswerOptions {
         if self.max_tokens == Some(0) {
             return Err(ChatError::Invalid("max_tokens must be at least 1".into()));
         }
+        min_within_limits(
+            self.min_thinking.filter(|m| *m > 0),
+            self.thinking_budget.filter(|b| *b > 0),
+            self.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+        )?;
         let sampling = match &self.sampling {
             None => Sampling::default(),
             Some(s) => Sampling {
@@ -151,6 +156,30 @@ impl AnswerOptions {
             stop_loops: self.stop_loops.unwrap_or(true),
         })
     }
+}
+
+/// Thinking longer's minimum must leave room under the thinking budget (else the budget closes the
+/// thinking that the minimum keeps open, and nothing is left to sample) and under `max_tokens`
+/// (else the reply ends before any answer).
+fn min_within_limits(
+    min: Option<usize>,
+    budget: Option<usize>,
+    max_tokens: usize,
+) -> Result<(), ChatError> {
+    let Some(min) = min else { return Ok(()) };
+    if let Some(budget) = budget.filter(|b| min > *b) {
+        return Err(ChatError::Invalid(format!(
+            "thinking longer asks for at least {min} thinking tokens, more than the thinking \
+             budget of {budget}: raise the budget or lower the minimum"
+        )));
+    }
+    if min >= max_tokens {
+        return Err(ChatError::Invalid(format!(
+            "thinking longer asks for at least {min} thinking tokens, which leaves no room to \
+             answer within max_tokens {max_tokens}"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -209,5 +238,29 @@ mod tests {
         }
         let longer = AnswerOptions { min_thinking: Some(300), ..AnswerOptions::default() };
         assert_eq!(longer.request().unwrap().min_thinking, Some(300));
+    }
+
+    #[test]
+    fn a_minimum_beyond_the_budget_or_the_reply_is_refused_and_says_which() {
+        let over_budget = AnswerOptions {
+            min_thinking: Some(300),
+            thinking_budget: Some(200),
+            ..AnswerOptions::default()
+        };
+        let e = over_budget.request().unwrap_err();
+        assert!(e.to_string().contains("thinking budget of 200"), "{e}");
+        let over_reply = AnswerOptions {
+            min_thinking: Some(64),
+            max_tokens: Some(64),
+            ..AnswerOptions::default()
+        };
+        assert!(over_reply.request().unwrap_err().to_string().contains("max_tokens 64"));
+        // Equal to the budget is allowed: the minimum reached, the budget closes the thinking.
+        let at_budget = AnswerOptions {
+            min_thinking: Some(200),
+            thinking_budget: Some(200),
+            ..AnswerOptions::default()
+        };
+        assert!(at_budget.request().is_ok());
     }
 }

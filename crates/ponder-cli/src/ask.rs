@@ -23,6 +23,10 @@ pub struct AskArgs {
     /// the one `ponder server-key set` kept in the OS keychain.
     #[arg(long)]
     pub(crate) server: Option<String>,
+    /// The longest silence to wait for in a server's reply, in seconds (default 300; a CPU server
+    /// reading a long prompt says nothing until its first token).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) reply_timeout: Option<u64>,
     /// Answer directly, without thinking first.
     #[arg(long)]
     pub(crate) no_think: bool,
@@ -263,7 +267,8 @@ pub async fn run(args: AskArgs) -> anyhow::Result<()> {
     // Options no turn can run with are refused before a model is loaded for them.
     let request = args.request()?;
     let model = args.server.as_deref().or(args.model.as_deref());
-    let engine = crate::model_arg::load(model, args.gpu, args.quantize).await?;
+    let engine =
+        crate::model_arg::load_waiting(model, args.gpu, args.quantize, args.reply_timeout).await?;
     // Install the Ctrl-C handler (on first poll) before any output, so an early Ctrl-C is a stop too.
     let mut interrupt = Box::pin(tokio::signal::ctrl_c());
     let _ = futures::poll!(&mut interrupt);

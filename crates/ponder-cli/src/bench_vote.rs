@@ -28,7 +28,7 @@ pub struct VoteBenchArgs {
     #[arg(long, value_delimiter = ',')]
     family: Vec<String>,
     /// Minimum thinking budgets to measure (tokens).
-    #[arg(long, value_delimiter = ',', default_value = "64,128")]
+    #[arg(long, value_delimiter = ',', default_value = "32,64,128,256")]
     min_thinking: Vec<usize>,
 }
 

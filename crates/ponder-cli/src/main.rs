@@ -38,7 +38,8 @@ enum Command {
     Export(export::ExportArgs),
     /// List, search or print saved conversations (`ask --save` saves them, as the app does).
     History(history::HistoryArgs),
-    /// List the models available on this machine (bundled, Hugging Face cache, and PATHS given).
+    /// List the models available on this machine (bundled, Hugging Face cache, and PATHS given), or
+    /// those a model server serves (`--server URL`).
     Models(models::ModelsArgs),
     /// Time decoding and first-token latency through ponder-engine against a bare mistral.rs loop.
     Bench(bench::BenchArgs),
@@ -69,7 +70,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Ask(args) => ask::run(args).await,
         Command::Eval(args) => eval::run(args).await,
         Command::Bench(args) => bench::run(args).await,
-        Command::Models(args) => models::run(args),
+        Command::Models(args) => models::run(args).await,
         Command::History(args) => history::run(args).await,
         Command::Export(args) => export::run(args).await,
         Command::Rate(args) => rate::run(args).await,

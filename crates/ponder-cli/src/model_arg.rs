@@ -33,6 +33,7 @@ pub async fn resolve(model: Option<&str>) -> anyhow::Result<ModelSource> {
             base_url: url.into(),
             model: name,
             api_key,
+            reply_timeout_s: None,
         }));
     }
     let path = Path::new(model);
@@ -87,7 +88,20 @@ pub async fn load(
     gpu: bool,
     precision: crate::ask::Precision,
 ) -> anyhow::Result<Engine> {
-    let source = resolve(model).await?;
+    load_waiting(model, gpu, precision, None).await
+}
+
+/// [`load`], a server's reply allowed `reply_timeout_s` of silence (default 300 s).
+pub async fn load_waiting(
+    model: Option<&str>,
+    gpu: bool,
+    precision: crate::ask::Precision,
+    reply_timeout_s: Option<u64>,
+) -> anyhow::Result<Engine> {
+    let mut source = resolve(model).await?;
+    if let ModelSource::Server(server) = &mut source {
+        server.reply_timeout_s = reply_timeout_s;
+    }
     let device = if gpu { DeviceChoice::Gpu } else { DeviceChoice::Cpu };
     let quantization = match precision {
         crate::ask::Precision::Exactly(q) => q,

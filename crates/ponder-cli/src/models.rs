@@ -1,4 +1,4 @@
-//! `ponder models`: what can be loaded on this machine.
+//! `ponder models`: what can be loaded on this machine, or what a model server serves.
 
 use std::path::PathBuf;
 
@@ -17,11 +17,18 @@ pub struct ModelsArgs {
     /// platform's data folder).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// List the models an OpenAI-compatible server serves instead (its `/v1/models`; the key from
+    /// `PONDER_API_KEY` or the keychain, as `ask --model URL` sends it).
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
 }
 
 /// Prints the bundled model, the Hugging Face cache's models, the versions learned here
 /// (`ponder learn`) and the given paths.
-pub fn run(args: ModelsArgs) -> anyhow::Result<()> {
+pub async fn run(args: ModelsArgs) -> anyhow::Result<()> {
+    if let Some(url) = &args.server {
+        return served(url, args.json).await;
+    }
     let cache = HubOptions::from_env().cache_dir;
     let mut paths = args.paths.clone();
     let data_dir = ponder_store::data_dir(args.data_dir.as_deref());
@@ -49,5 +56,27 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<()> {
         println!("{:<44} {:<9} {:>8.1} MB  {status}", m.id, from, m.bytes as f64 / 1e6);
     }
     println!("\nHugging Face cache: {}", cache.display());
+    Ok(())
+}
+
+/// Prints what the server at `url` lists; the first is the one `--model URL` asks.
+async fn served(url: &str, json: bool) -> anyhow::Result<()> {
+    let ponder_engine::ModelSource::Server(source) = crate::model_arg::resolve(Some(url)).await?
+    else {
+        anyhow::bail!("{url}: a server's address starts with http:// or https://");
+    };
+    let models = ponder_engine::list_server_models(&source).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&models)?);
+        return Ok(());
+    }
+    println!("{:<52} context", "model");
+    for m in &models {
+        let context = m.context.map_or("-".to_string(), |n| n.to_string());
+        println!("{:<52} {context}", m.id);
+    }
+    if models.is_empty() {
+        println!("(it lists no models)");
+    }
     Ok(())
 }

@@ -201,3 +201,51 @@ fn ask_rate_and_export_make_reward_data_files() {
     assert_eq!(kto.lines().count(), 2, "the down vote and the corrected answer");
     assert!(out_dir.join("README.md").exists() && !out_dir.join("sft.jsonl").exists());
 }
+
+/// Each line of `--json` output as JSON.
+fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+}
+
+#[test]
+fn vote_and_check_from_the_command_line() {
+    let out = ponder(&["ask", "--json", "--vote", "4", "--check", "What is 25 + 17?"]);
+    let lines = json_lines(&out);
+    let chains: std::collections::BTreeSet<u64> =
+        lines.iter().filter_map(|l| l["candidate"].as_u64()).collect();
+    assert_eq!(chains, (0..4).collect(), "four chains streamed");
+    let vote = lines.iter().find(|l| l.get("vote").is_some()).expect("the vote's line");
+    assert_eq!(vote["vote"]["chains"], 4);
+    let said = vote["said"].as_str().unwrap();
+    assert!(said.contains("agree") || said.contains("no clear answer"), "{said}");
+    // The grader knows the sum: with a majority, its verdict is whether the majority said 42.
+    let check = lines.iter().find(|l| l.get("check").is_some()).expect("the check's line");
+    assert_eq!(check["check"]["method"], "grader");
+    if said.contains("agree") {
+        let right = vote["vote"]["tallies"][0]["key"] == "42";
+        let verdict = if right { "correct" } else { "incorrect" };
+        assert_eq!(check["check"]["verdict"], verdict, "{vote} {check}");
+    }
+}
+
+#[test]
+fn think_longer_from_the_command_line_thinks_at_least_the_minimum() {
+    let thinking_tokens = |args: &[&str]| {
+        let lines = json_lines(&ponder(args));
+        let usage = lines.iter().find(|l| l["type"] == "usage").expect("usage");
+        usage["data"]["thinking_tokens"].as_u64().unwrap()
+    };
+    let question = ["ask", "--json", "--temperature", "0", "What is 25 + 17?"];
+    let plain = thinking_tokens(&question);
+    let longer =
+        thinking_tokens(&[&question[..4], &["--min-thinking", "120", &question[4]]].concat());
+    assert!(plain < 120, "the bundled model thinks briefly on its own: {plain}");
+    assert!(longer >= 120, "thinking longer kept it thinking: {longer} (alone {plain})");
+    // A minimum the thinking budget cannot hold is refused before anything runs, and says why.
+    let out = ponder(&["ask", "--min-thinking", "300", "--budget", "100", "What is 25 + 17?"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("thinking budget of 100"), "{err}");
+}

@@ -66,7 +66,9 @@ pub(crate) fn open_thinking(
     Some(context.len() - (open_at + 1).max(prompt_len))
 }
 
-/// `logits` with every token but `only` masked.
+/// Logits that leave only `only` to sample. Built from zeros, not added to `logits`: an earlier
+/// processor may have banned `only` (no_repeat_ngram_size banning a nudge's repeat), and a forced
+/// token added to its ban would leave nothing to sample at all.
 pub(crate) fn force(logits: &Tensor, only: u32) -> mistralrs::Result<Tensor> {
     let vocab = logits.dims().last().copied().unwrap_or(0);
     if only as usize >= vocab {
@@ -75,7 +77,7 @@ pub(crate) fn force(logits: &Tensor, only: u32) -> mistralrs::Result<Tensor> {
     let mut mask = vec![f32::NEG_INFINITY; vocab];
     mask[only as usize] = 0.0;
     let mask = Tensor::from_vec(mask, vocab, logits.device())?.to_dtype(logits.dtype())?;
-    logits.broadcast_add(&mask)
+    logits.zeros_like()?.broadcast_add(&mask)
 }
 
 impl CustomLogitsProcessor for ThinkingBudget {
@@ -92,6 +94,14 @@ mod tests {
     use super::*;
 
     const TAGS: ThinkTags = ThinkTags { open: 1, close: 2 };
+
+    #[test]
+    fn a_forced_token_is_sampled_even_where_another_processor_banned_it() {
+        let banned =
+            Tensor::new(&[0.5f32, f32::NEG_INFINITY, 2.0], &mistralrs::Device::Cpu).unwrap();
+        let forced = force(&banned, 1).unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(forced, [f32::NEG_INFINITY, 0.0, f32::NEG_INFINITY]);
+    }
 
     #[test]
     fn closes_after_the_budget_inside_an_open_block() {
@@ -148,7 +158,7 @@ mod tests {
         let logits = Tensor::new(&[0.5f32, 3.0, -1.0, 2.0], &mistralrs::Device::Cpu).unwrap();
         b.apply(&logits, &[9]).unwrap();
         let out = b.apply(&logits, &[9, 1]).unwrap().to_vec1::<f32>().unwrap();
-        assert_eq!(out[2], -1.0);
+        assert!(out[2].is_finite(), "{out:?}");
         assert!(out.iter().enumerate().all(|(i, v)| i == 2 || *v == f32::NEG_INFINITY));
     }
 }

@@ -278,8 +278,8 @@ impl Engine {
                 "continuing a fixed step needs thinking on".into(),
             ));
         }
-        if self.is_served() {
-            served_can_do(req)?;
+        if let Backend::Served(served) = &self.backend {
+            served.can_do(req)?;
         }
         if req.min_thinking.is_some_and(|m| m > 0) && (!req.thinking || self.tags.is_none()) {
             return Err(EngineError::InvalidRequest(
@@ -367,25 +367,4 @@ pub(crate) fn role(role: ChatRole) -> TextMessageRole {
         ChatRole::User => TextMessageRole::User,
         ChatRole::Assistant => TextMessageRole::Assistant,
     }
-}
-
-/// Refuses what only the model in this process can do: continuing a fixed step, thinking longer and
-/// `no_repeat_ngram_size` all steer tokens as they are sampled, which a server's API cannot be asked
-/// for; answering without them would store settings that were not applied.
-fn served_can_do(req: &GenerationRequest) -> Result<(), EngineError> {
-    let refuse = |what: &str, instead: &str| {
-        Err(EngineError::InvalidRequest(format!(
-            "{what} needs the model in this process, not a served one; {instead}"
-        )))
-    };
-    if req.continue_thinking.is_some() {
-        return refuse("continuing a fixed step", "load a local model to teach by fixing a step");
-    }
-    if req.min_thinking.is_some_and(|m| m > 0) {
-        return refuse("thinking longer", "choose Answer or Vote for a served model");
-    }
-    if req.sampling.no_repeat_ngram_size.is_some_and(|n| n > 0) {
-        return refuse("no_repeat_ngram_size", "clear it in Settings to ask a served model");
-    }
-    Ok(())
 }

@@ -27,7 +27,8 @@ pub trait ServerKeys: Send + Sync {
 
 /// The account name a server's key is filed under: its API root.
 pub fn account_for(url: &str) -> String {
-    ServerSource { base_url: url.to_string(), model: None, api_key: None }.api_root()
+    ServerSource { base_url: url.to_string(), model: None, api_key: None, reply_timeout_s: None }
+        .api_root()
 }
 
 /// The operating system's keychain.

@@ -65,6 +65,22 @@ mod tests {
     }
 
     #[test]
+    fn the_repetition_guards_reach_mistralrs() {
+        let guarded = Sampling {
+            frequency_penalty: Some(0.3),
+            dry_multiplier: Some(0.8),
+            ..Sampling::default()
+        };
+        let req = GenerationRequest { sampling: guarded, ..GenerationRequest::ask("x") };
+        let p = sampling_params(&req, &qwen_defaults());
+        assert_eq!(p.frequency_penalty, Some(0.3));
+        assert_eq!(p.dry_params.as_ref().map(|d| d.multiplier), Some(0.8));
+        let off = Sampling { dry_multiplier: Some(0.0), ..Sampling::default() };
+        let req = GenerationRequest { sampling: off, ..GenerationRequest::ask("x") };
+        assert!(sampling_params(&req, &qwen_defaults()).dry_params.is_none(), "0 is off");
+    }
+
+    #[test]
     fn without_defaults_sampling_stays_neutral_not_deterministic() {
         let p = sampling_params(&GenerationRequest::ask("x"), &Sampling::default());
         assert_eq!(

@@ -134,6 +134,9 @@ pub(crate) enum Incoming {
     PromptTokens(usize),
     /// The engine failed or the connection broke: what arrived is kept, the reply ends with the error.
     Failed(String),
+    /// One candidate's own request failed (a server asked once per candidate): that candidate ends
+    /// with the error and what it had; the others go on.
+    CandidateFailed(usize, String),
 }
 
 /// mistral.rs's response as [`Incoming`]; `None` for responses that carry nothing for the reply.
@@ -257,6 +260,15 @@ pub(crate) async fn forward(
             Incoming::Failed(e) => {
                 default_finish = FinishReason::Error(e);
                 break;
+            }
+            Incoming::CandidateFailed(index, e) => {
+                if let Some(c) = candidates.get_mut(index) {
+                    c.engine_finished = true;
+                    c.finish.get_or_insert(FinishReason::Error(e));
+                }
+                if candidates.iter().all(|c| c.engine_finished) {
+                    break 'stream;
+                }
             }
         }
     }

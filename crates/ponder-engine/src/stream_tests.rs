@@ -1,5 +1,6 @@
-//! The stream's loop stopping, on scripted deltas: a looping candidate ends `Looped` with what it
-//! wrote, the others run on, and the request is ended only once nothing else runs.
+//! The stream on scripted deltas: a looping candidate ends `Looped` with what it wrote, the others
+//! run on, and the request is ended only once nothing else runs; one candidate's failed request ends
+//! that candidate alone.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -105,4 +106,36 @@ async fn with_loop_stopping_off_the_chain_runs_to_its_limit() {
     assert_eq!(finish_of(&events, 0), FinishReason::Length);
     assert_eq!(thinking_of(&events, 0).len(), 170 * "Wait, let me check that again. ".len());
     assert!(!terminated);
+}
+
+#[tokio::test]
+async fn one_candidates_failed_request_ends_only_that_candidate() {
+    let (tx, mut rx) = mpsc::channel(1_000);
+    let plan = StreamPlan {
+        candidates: 2,
+        prompt_tokens: 10,
+        split_start: SplitStart::Outside,
+        started: Instant::now(),
+        stop_loops: true,
+    };
+    let items = vec![
+        Incoming::Deltas(vec![delta(0, "Adding. ", "", None), delta(1, "Adding. ", "", None)]),
+        Incoming::CandidateFailed(1, "the server closed the connection".into()),
+        Incoming::Deltas(vec![delta(0, "", "4", None)]),
+        Incoming::Deltas(vec![delta(0, "", "", Some("stop"))]),
+    ];
+    let stream = futures::stream::iter(items);
+    forward(stream, &tx, plan, std::future::pending(), async {}, Duration::ZERO).await;
+    drop(tx);
+    let mut events = Vec::new();
+    while let Some(e) = rx.recv().await {
+        events.push(e);
+    }
+    assert_eq!(finish_of(&events, 0), FinishReason::Stop);
+    assert_eq!(
+        finish_of(&events, 1),
+        FinishReason::Error("the server closed the connection".into())
+    );
+    // What the failed one wrote before its request broke is kept.
+    assert_eq!(thinking_of(&events, 1), "Adding. ");
 }

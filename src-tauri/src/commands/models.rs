@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use ponder_app::{DeviceChoice, LoadProgress, ModelCatalog, ModelChoice, ModelEntry, ModelStatus};
+use ponder_app::{
+    DeviceChoice, ListedModel, LoadProgress, ModelCatalog, ModelChoice, ModelEntry, ModelStatus,
+};
 use tauri::ipc::Channel;
 
 use super::AppState;
@@ -67,4 +69,10 @@ pub async fn forget_server_key(app: AppState<'_>, url: String) -> CmdResult<bool
 #[tauri::command]
 pub async fn server_key_saved(app: AppState<'_>, url: String) -> CmdResult<bool> {
     Ok(app.server_key_saved(url).await?)
+}
+
+/// The models a server lists, for choosing one in Settings.
+#[tauri::command]
+pub async fn server_models(app: AppState<'_>, url: String) -> CmdResult<Vec<ListedModel>> {
+    Ok(app.server_models(url).await?)
 }

@@ -66,6 +66,50 @@ describe("settings", () => {
     expect(backend.serverKeys.size).toBe(0);
   });
 
+  it("offers the models the server lists, and says why when it cannot list them", async () => {
+    const { backend } = setup();
+    backend.servedModels.set("http://gpu-box:8000/v1", [
+      { id: "Qwen/Qwen3-32B", context: 40960 },
+      { id: "Qwen/QwQ-32B", context: null },
+    ]);
+    await openSettings();
+    await fireEvent.click(screen.getByLabelText("Server (OpenAI-compatible)"));
+    // An address nothing answers at: the model is typed, and the reason is said beside it.
+    await fireEvent.change(screen.getByLabelText("Address"), { target: { value: "http://nowhere:1" } });
+    expect((await screen.findByText(/Could not list its models/)).textContent).toContain("could not connect");
+    expect((screen.getByLabelText("Served model") as HTMLElement).tagName).toBe("INPUT");
+
+    await fireEvent.change(screen.getByLabelText("Address"), { target: { value: "http://gpu-box:8000" } });
+    await waitFor(() => expect(screen.getByLabelText("Served model").tagName).toBe("SELECT"));
+    const list = select("Served model");
+    expect([...list.options].map((o) => o.textContent)).toEqual([
+      "The first it lists (Qwen/Qwen3-32B)",
+      "Qwen/Qwen3-32B · 40,960 tokens of context",
+      "Qwen/QwQ-32B",
+    ]);
+    expect(screen.queryByText(/Could not list its models/)).toBeNull();
+    await fireEvent.change(list, { target: { value: "Qwen/QwQ-32B" } });
+    await waitFor(() => expect(parseSettings(backend.settingsBlob).model.serverModel).toBe("Qwen/QwQ-32B"));
+
+    // The server stops listing it: the choice stays, marked, until another is made.
+    backend.servedModels.set("http://gpu-box:8000/v1", [{ id: "Qwen/Qwen3-32B", context: 40960 }]);
+    await fireEvent.click(screen.getByRole("button", { name: "List models" }));
+    await waitFor(() => expect(select("Served model").options.length).toBe(3));
+    expect(select("Served model").value).toBe("Qwen/QwQ-32B");
+    expect(select("Served model").options[2]?.textContent).toBe("Qwen/QwQ-32B (not listed now)");
+
+    // A slow server can be given longer to start its reply; the load sends it.
+    await fireEvent.change(screen.getByLabelText("Wait for a reply (seconds)"), { target: { value: "900" } });
+    await waitFor(() => expect(parseSettings(backend.settingsBlob).model.serverTimeout).toBe(900));
+    await fireEvent.click(screen.getByRole("button", { name: "Load" }));
+    await waitFor(() =>
+      expect(backend.calls.findLast((c) => c.method === "loadModel")?.args[0]).toMatchObject({
+        source: "server",
+        reply_timeout_s: 900,
+      }),
+    );
+  });
+
   it("a load that works takes away the alert of the one that failed", async () => {
     const { backend } = setup({ settings: { model: { source: "server", serverUrl: "http://gpu-box:8000" } } });
     await openSettings();

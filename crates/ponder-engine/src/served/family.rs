@@ -65,6 +65,18 @@ impl ServerFamily {
         }
     }
 
+    /// Whether it samples several choices for one request (`n`). llama.cpp's server refuses `n` above
+    /// one ("Only one completion choice is allowed"), Ollama's and LM Studio's compatible endpoints
+    /// ignore it, and an unknown server may do either, so those are sent one request per candidate.
+    pub(crate) fn samples_n(self) -> bool {
+        matches!(self, Self::Vllm | Self::Sglang | Self::OpenAi)
+    }
+
+    /// Whether it reads a thinking budget (each its own way: see [`Self::thinking_fields`]).
+    pub(crate) fn takes_budget(self) -> bool {
+        matches!(self, Self::Vllm | Self::Sglang | Self::LlamaCpp)
+    }
+
     /// Whether it accepts sampling fields beyond OpenAI's own (top-k, min-p, repetition penalties).
     pub(crate) fn takes_extra_sampling(self) -> bool {
         self != Self::OpenAi

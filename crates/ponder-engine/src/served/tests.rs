@@ -38,6 +38,7 @@ fn texts(items: &[Incoming]) -> (String, String, Vec<String>) {
             }),
             Incoming::PromptTokens(n) => other.push(format!("prompt {n}")),
             Incoming::Failed(e) => other.push(format!("failed: {e}")),
+            Incoming::CandidateFailed(i, e) => other.push(format!("candidate {i} failed: {e}")),
         }
     }
     (reasoning, content, other)
@@ -93,8 +94,12 @@ async fn a_malformed_chunk_ends_the_reply_with_what_it_was() {
 
 #[test]
 fn the_api_root_is_found_with_or_without_v1_and_the_key_never_printed() {
-    let s =
-        |u: &str| ServerSource { base_url: u.into(), model: None, api_key: Some("sk-x".into()) };
+    let s = |u: &str| ServerSource {
+        base_url: u.into(),
+        model: None,
+        api_key: Some("sk-x".into()),
+        reply_timeout_s: None,
+    };
     assert_eq!(s("http://h:8080").api_root(), "http://h:8080/v1");
     assert_eq!(s("http://h:8080/v1/").api_root(), "http://h:8080/v1");
     assert!(!format!("{:?}", s("http://h")).contains("sk-x"));

@@ -33,7 +33,7 @@ pub(crate) fn chat_body(model: &str, req: &GenerationRequest, family: ServerFami
     // OpenAI's reasoning models refuse `max_tokens`; the others read it (Ollama reads only it).
     let limit = if family == ServerFamily::OpenAi { "max_completion_tokens" } else { "max_tokens" };
     body.insert(limit.into(), req.max_tokens.into());
-    if req.candidates > 1 {
+    if req.candidates > 1 && family.samples_n() {
         body.insert("n".into(), req.candidates.into());
     }
     family.thinking_fields(&mut body, req.thinking, req.thinking_budget);
@@ -153,6 +153,10 @@ mod tests {
         assert!(body.get("top_p").is_none() && body.get("min_p").is_none(), "{body}");
         assert_eq!(body["stream_options"]["include_usage"], json!(true));
         assert!(body.get("repeat_penalty").is_none(), "llama.cpp's own name only for llama.cpp");
+        // llama.cpp refuses `n` above one and Ollama ignores it: they get a request per candidate.
+        for family in [ServerFamily::LlamaCpp, ServerFamily::Ollama, ServerFamily::Other] {
+            assert!(chat_body("qwen3", &req, family).get("n").is_none(), "{family:?}");
+        }
     }
 
     #[test]

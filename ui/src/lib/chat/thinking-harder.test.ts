@@ -78,6 +78,30 @@ describe("a vote in the chat", () => {
     expect(checked.check).toMatchObject({ method: "grader", verdict: "correct" });
   });
 
+  it("names the tied answers and how many chains gave each", async () => {
+    const backend = new FakeBackend(() => ({
+      thinking: ["Adding."],
+      answer: ["x"],
+      chainAnswers: ["42", "43", "**42**", "The answer is 43.", "44"],
+    }));
+    const chat = session(backend);
+    await chat.setMode({ kind: "vote", chains: 5 });
+    expect(await chat.ask("What is 25 + 17?")).toBe(true);
+    const thread = chat.thread!;
+    const shown = thread.messages.find((m) => m.id === thread.active_path.at(-1))!;
+    expect(shown.vote).toMatchObject({ result: "tie", agreeing: 2, chains: 5 });
+    const summary = voteSummary(thread, shown)!;
+    expect(summary.tied).toEqual([
+      { shown: "42", count: 2 },
+      { shown: "43", count: 2 },
+    ]);
+    // A smaller answer is offered as a branch but is not one of the tied.
+    expect(summary.others.map((o) => [o.key, o.count])).toEqual([
+      ["43", 2],
+      ["44", 1],
+    ]);
+  });
+
   it("streams only its first chain while it runs, with a count of the others", () => {
     const rows = buildRows(null, { parentId: null, text: "Q" }, { questionId: null, answerIds: [5, 6, 7], vote: 3 });
     expect(rows.map((r) => r.kind)).toEqual(["question", "voting", "answers"]);

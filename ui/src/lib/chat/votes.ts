@@ -16,6 +16,8 @@ export interface VoteSummary {
   chains: number;
   /** Answers other than this chain's, most chains first. */
   others: OtherAnswer[];
+  /** In a tie, each tied answer (this chain's first) and how many chains gave it; else empty. */
+  tied: { shown: string; count: number }[];
 }
 
 /** The vote `message` is a chain of, or null when it is none. */
@@ -33,10 +35,13 @@ export function voteSummary(thread: Thread, message: Message): VoteSummary | nul
     if (seen) seen.count += 1;
     else others.set(key, { key, shown: m.vote?.answer ?? key, count: 1, first: m.id });
   }
-  return {
-    result: vote.result,
-    agreeing: vote.agreeing,
-    chains: vote.chains,
-    others: [...others.values()].sort((a, b) => b.count - a.count),
-  };
+  const sorted = [...others.values()].sort((a, b) => b.count - a.count);
+  const tied =
+    vote.result === "tie"
+      ? [
+          { shown: vote.answer ?? vote.answer_key ?? "", count: vote.agreeing },
+          ...sorted.filter((o) => o.count === vote.agreeing).map((o) => ({ shown: o.shown, count: o.count })),
+        ]
+      : [];
+  return { result: vote.result, agreeing: vote.agreeing, chains: vote.chains, others: sorted, tied };
 }

@@ -13,6 +13,7 @@ import type {
   LearnPlan,
   LearnStartRequest,
   LearningStatus,
+  ListedModel,
   LoadProgress,
   ModelChoice,
   DeviceChoice,
@@ -118,6 +119,8 @@ export interface Backend {
   forgetServerKey(url: string): Promise<boolean>;
   /** Whether a key is kept for the server (the key itself never comes back). */
   serverKeySaved(url: string): Promise<boolean>;
+  /** The models the server at `url` lists (`/v1/models`), asked with the key kept for it. */
+  serverModels(url: string): Promise<ListedModel[]>;
 
   // The database
   /** Opens the database again (after another program let go of it). */

@@ -20,6 +20,7 @@ import type {
   LearnPlan,
   LearnStartRequest,
   LearningStatus,
+  ListedModel,
   LoadProgress,
   ModelChoice,
   DeviceChoice,
@@ -146,6 +147,8 @@ export class FakeBackend implements Backend {
   picks: Record<"folder" | "gguf", string | null> = { folder: "/home/me/export", gguf: "/home/me/model.gguf" };
   /** The "keychain": server keys by API root, as the OS keychain files them. */
   readonly serverKeys = new Map<string, string>();
+  /** What each server lists, by API root; a server not here cannot be reached. */
+  readonly servedModels = new Map<string, ListedModel[]>();
   private failures = new Map<string, ErrorBody>();
   private downloadCancelled = false;
 
@@ -535,6 +538,18 @@ export class FakeBackend implements Backend {
   async serverKeySaved(url: string): Promise<boolean> {
     this.enter("serverKeySaved", url);
     return this.serverKeys.has(apiRoot(url));
+  }
+
+  async serverModels(url: string): Promise<ListedModel[]> {
+    this.enter("serverModels", url);
+    const listed = this.servedModels.get(apiRoot(url));
+    if (!listed) {
+      throw {
+        kind: "server",
+        message: `server ${apiRoot(url)}: could not connect (is the server running, and is the address right?)`,
+      };
+    }
+    return listed;
   }
 
   async reopenStore(): Promise<void> {

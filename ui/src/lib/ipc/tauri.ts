@@ -16,6 +16,7 @@ import type {
   LearnPlan,
   LearnStartRequest,
   LearningStatus,
+  ListedModel,
   LoadProgress,
   ModelChoice,
   DeviceChoice,
@@ -222,6 +223,10 @@ export class TauriBackend implements Backend {
 
   serverKeySaved(url: string): Promise<boolean> {
     return call("server_key_saved", { url });
+  }
+
+  serverModels(url: string): Promise<ListedModel[]> {
+    return call("server_models", { url });
   }
 
   reopenStore(): Promise<void> {

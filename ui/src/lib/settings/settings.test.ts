@@ -66,5 +66,9 @@ describe("model settings", () => {
     expect(choiceFor(model)).toEqual({ source: "server", url: "http://gpu-box:8000", model: null });
     expect(choiceFor({ ...model, serverModel: "Qwen/Qwen3-32B" })).toMatchObject({ model: "Qwen/Qwen3-32B" });
     expect(choiceFor({ ...model, serverUrl: "  " })).toBeNull();
+    // A reply timeout is sent only when set, as whole seconds; nonsense is dropped when read back.
+    expect(choiceFor({ ...model, serverTimeout: 900 })).toMatchObject({ reply_timeout_s: 900 });
+    expect(parseSettings({ model: { ...model, serverTimeout: 90.4 } }).model.serverTimeout).toBe(90);
+    expect(parseSettings({ model: { ...model, serverTimeout: -5 } }).model.serverTimeout).toBeNull();
   });
 });

@@ -59,6 +59,8 @@ export interface ModelSetting {
   serverUrl: string;
   /** Which of the server's models; empty for the first it lists. */
   serverModel: string;
+  /** The longest silence to wait for in a server's reply, in seconds (null: 300). */
+  serverTimeout: number | null;
   device: DeviceChoice;
   quantization: QuantChoice;
 }
@@ -90,6 +92,7 @@ export const DEFAULT_MODEL: ModelSetting = {
   hubQuant: "",
   serverUrl: "http://127.0.0.1:8080",
   serverModel: "",
+  serverTimeout: null,
   device: "cpu",
   quantization: "auto",
 };
@@ -129,7 +132,11 @@ export function choiceFor(m: ModelSetting): ModelChoice | null {
     }
     case "server": {
       const url = m.serverUrl.trim();
-      return url ? { source: "server", url, model: m.serverModel.trim() || null } : null;
+      if (!url) return null;
+      const model = m.serverModel.trim() || null;
+      return m.serverTimeout === null
+        ? { source: "server", url, model }
+        : { source: "server", url, model, reply_timeout_s: m.serverTimeout };
     }
   }
 }
@@ -155,6 +162,10 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback
 
 function finite(value: unknown, min: number, max: number): number | null {
   return typeof value === "number" && Number.isFinite(value) && value >= min && value <= max ? value : null;
+}
+
+function wholeOrNull(value: number | null): number | null {
+  return value === null ? null : Math.round(value);
 }
 
 /** Settings read back from storage (JSON text, or the value the shell already parsed), repaired field by field. */
@@ -187,6 +198,7 @@ export function parseSettings(json: unknown): Settings {
     hubQuant: text(m.hubQuant, DEFAULT_MODEL.hubQuant),
     serverUrl: text(m.serverUrl, DEFAULT_MODEL.serverUrl),
     serverModel: text(m.serverModel, DEFAULT_MODEL.serverModel),
+    serverTimeout: wholeOrNull(finite(m.serverTimeout, 1, 86_400)),
     device: oneOf(m.device, ["cpu", "gpu"] as const, DEFAULT_MODEL.device),
     quantization: oneOf(m.quantization, ["auto", "none", "q4k", "q8_0"] as const, DEFAULT_MODEL.quantization),
   };

@@ -53,7 +53,12 @@ url: string,
 /**
  * Which of its models; `None` takes the first it lists.
  */
-model: string | null, } | { "source": "hub", 
+model: string | null, 
+/**
+ * The longest silence to wait for in a reply, in seconds (`None`: 300). A CPU server
+ * reading a long prompt says nothing until its first token.
+ */
+reply_timeout_s?: number, } | { "source": "hub", 
 /**
  * `org/name`.
  */

@@ -34,6 +34,7 @@ export type { GenerationSettings } from "./GenerationSettings";
 export type { LearnPlan } from "./LearnPlan";
 export type { LearnStartRequest } from "./LearnStartRequest";
 export type { LearningStatus } from "./LearningStatus";
+export type { ListedModel } from "./ListedModel";
 export type { LoadProgress } from "./LoadProgress";
 export type { Message } from "./Message";
 export type { MessageId } from "./MessageId";

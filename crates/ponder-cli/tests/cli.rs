@@ -240,7 +240,7 @@ fn think_longer_from_the_command_line_thinks_at_least_the_minimum() {
     let question = ["ask", "--json", "--temperature", "0", "What is 25 + 17?"];
     let plain = thinking_tokens(&question);
     let longer =
-        thinking_tokens(&[&question[..4], &["--min-thinking", "120", &question[4]]].concat());
+        thinking_tokens(&[&question[..4], &["--min-thinking", "120", question[4]]].concat());
     assert!(plain < 120, "the bundled model thinks briefly on its own: {plain}");
     assert!(longer >= 120, "thinking longer kept it thinking: {longer} (alone {plain})");
     // A minimum the thinking budget cannot hold is refused before anything runs, and says why.

@@ -103,7 +103,7 @@ describe("settings", () => {
     await waitFor(() => expect(parseSettings(backend.settingsBlob).model.serverTimeout).toBe(900));
     await fireEvent.click(screen.getByRole("button", { name: "Load" }));
     await waitFor(() =>
-      expect(backend.calls.findLast((c) => c.method === "loadModel")?.args[0]).toMatchObject({
+      expect(backend.calls.filter((c) => c.method === "loadModel").at(-1)?.args[0]).toMatchObject({
         source: "server",
         reply_timeout_s: 900,
       }),

@@ -173,7 +173,10 @@ fn a_long_answer_and_its_long_thinking_open_within_a_few_frames() {
     assert!(pane_formatted[0].as_u64().unwrap() > 0, "thinking lists formatted: {pane_formatted}");
     assert!(pane_formatted[1].as_u64().unwrap() > 0, "thinking math typeset: {pane_formatted}");
     // Loose bounds that catch a return of the multi-second freeze without timing this machine; the
-    // goals (300 ms, 16.7 ms frames) are measured and written down in docs/benchmarks.md.
+    // goals (300 ms, 16.7 ms frames) are measured and written down in docs/benchmarks.md. The
+    // thinking's formatting is spread over frames, so its total follows the machine's speed (1.8 s
+    // on 12-03, 2.6-3.7 s on 12-07's machine, the same page either way); a freeze is one long frame.
     assert!(reopen[1] < 3_000.0, "reopening took {reopen:?} ms");
-    assert!(pane < 3_000.0, "the thinking took {pane} ms to open");
+    assert!(pane_worst < 1_000.0, "a {pane_worst} ms frame while the thinking opened");
+    assert!(pane < 10_000.0, "the thinking took {pane} ms to open");
 }

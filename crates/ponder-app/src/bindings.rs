@@ -94,11 +94,14 @@ fn constants() -> String {
          /** Tokens of a turn when the asker names no limit. */\n\
          export const DEFAULT_MAX_TOKENS = {};\n\n\
          /** Most chains of one vote. */\n\
-         export const MAX_VOTERS = {};\n",
+         export const MAX_VOTERS = {};\n\n\
+         /** Seconds of silence a server's reply may have when the settings name no limit. */\n\
+         export const DEFAULT_REPLY_TIMEOUT_S = {};\n",
         tags.join(", "),
         ponder_chat::MAX_CANDIDATES,
         ponder_chat::DEFAULT_MAX_TOKENS,
         ponder_chat::vote::MAX_VOTERS,
+        ponder_engine::DEFAULT_REPLY_TIMEOUT_S,
     )
 }
 

@@ -75,8 +75,9 @@ pub enum ModelChoice {
         url: String,
         /// Which of its models; `None` takes the first it lists.
         model: Option<String>,
-        /// The longest silence to wait for in a reply, in seconds (`None`: 300). A CPU server
-        /// reading a long prompt says nothing until its first token.
+        /// The longest silence to wait for in a reply, in seconds (`None`: the engine's
+        /// `DEFAULT_REPLY_TIMEOUT_S`, 5 minutes). A CPU server reading a long prompt says nothing
+        /// until its first token.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional, type = "number")]
         reply_timeout_s: Option<u64>,

@@ -47,6 +47,8 @@ pub use generation::{Generation, StopHandle};
 pub use load::{DeviceChoice, LoadOptions, LoadStage, Quantization};
 pub use loop_watch::Repetition;
 pub use request::{ChatMessage, ChatRole, GenerationRequest, Sampling};
-pub use served::{list_models as list_server_models, ListedModel, ServerSource};
+pub use served::{
+    list_models as list_server_models, ListedModel, ServerSource, DEFAULT_REPLY_TIMEOUT_S,
+};
 pub use slot::ModelSlot;
 pub use source::{check_model_dir, validate_model_dir, ModelSource, SUPPORTED_ARCHITECTURES};

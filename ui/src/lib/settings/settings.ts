@@ -59,7 +59,7 @@ export interface ModelSetting {
   serverUrl: string;
   /** Which of the server's models; empty for the first it lists. */
   serverModel: string;
-  /** The longest silence to wait for in a server's reply, in seconds (null: 300). */
+  /** The longest silence to wait for in a server's reply, in seconds (null: DEFAULT_REPLY_TIMEOUT_S). */
   serverTimeout: number | null;
   device: DeviceChoice;
   quantization: QuantChoice;

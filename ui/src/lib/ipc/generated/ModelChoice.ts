@@ -55,8 +55,9 @@ url: string,
  */
 model: string | null, 
 /**
- * The longest silence to wait for in a reply, in seconds (`None`: 300). A CPU server
- * reading a long prompt says nothing until its first token.
+ * The longest silence to wait for in a reply, in seconds (`None`: the engine's
+ * `DEFAULT_REPLY_TIMEOUT_S`, 5 minutes). A CPU server reading a long prompt says nothing
+ * until its first token.
  */
 reply_timeout_s?: number, } | { "source": "hub", 
 /**

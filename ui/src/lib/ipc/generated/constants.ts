@@ -12,3 +12,6 @@ export const DEFAULT_MAX_TOKENS = 32768;
 
 /** Most chains of one vote. */
 export const MAX_VOTERS = 16;
+
+/** Seconds of silence a server's reply may have when the settings name no limit. */
+export const DEFAULT_REPLY_TIMEOUT_S = 300;
